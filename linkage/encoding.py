@@ -41,6 +41,8 @@ def encode(series: pl.Series) -> EncodedColumn:
         codes = series.cast(pl.Enum(values)).to_physical()
     else:
         lookup = pl.DataFrame({"v": values, "code": np.arange(len(values), dtype=np.int32)})
-        codes = pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left")["code"]
+        codes = pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left")[
+            "code"
+        ]
     array = codes.cast(pl.Int32).fill_null(NULL_CODE).to_numpy()
     return EncodedColumn(codes=np.ascontiguousarray(array, dtype=np.int32), values=values)

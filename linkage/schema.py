@@ -49,7 +49,7 @@ IDENTIFIER_PREFIX = "id_"
 ROLES = ("respondent", "affected_family_member", "child", "other")
 
 _MAPPING_KEYS = frozenset(
-    {*CANONICAL_COLUMNS, "truth", "identifiers", "alias_separator", "dob_format", "format"}
+    {*CANONICAL_COLUMNS, "truth", "identifiers", "alias_separator", "dob_format", "path"}
 )
 
 
@@ -65,6 +65,8 @@ class AgencyMapping:
         alias_separator: separator between aliases in a text alias column.
         dob_format: a strptime format for the date of birth, when the agency
             uses one fixed format; otherwise formats are detected.
+        path: the extract file, relative to the mapping file, when the
+            mapping names it.
     """
 
     agency: str
@@ -73,6 +75,7 @@ class AgencyMapping:
     truth: str | None = None
     alias_separator: str = ";"
     dob_format: str | None = None
+    path: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.agency:
@@ -87,7 +90,9 @@ class AgencyMapping:
             raise ConfigError(msg)
 
     @classmethod
-    def from_dict(cls, agency: str, raw: Mapping[str, Any]) -> AgencyMapping:
+    def from_dict(
+        cls, agency: str, raw: Mapping[str, Any], *, base_dir: Path | None = None
+    ) -> AgencyMapping:
         """Build a mapping from one ``[agency.NAME]`` TOML table."""
         unknown = set(raw) - _MAPPING_KEYS
         if unknown:
@@ -105,6 +110,7 @@ class AgencyMapping:
             truth=raw.get("truth"),
             alias_separator=str(raw.get("alias_separator", ";")),
             dob_format=raw.get("dob_format"),
+            path=(base_dir or Path()) / raw["path"] if "path" in raw else None,
         )
 
 
@@ -123,14 +129,19 @@ def load_mappings(path: str | Path) -> dict[str, AgencyMapping]:
     if not isinstance(agencies, Mapping) or not agencies:
         msg = f"{path}: no [agency.NAME] tables found"
         raise ConfigError(msg)
-    return {name: AgencyMapping.from_dict(name, table) for name, table in agencies.items()}
+    return {
+        name: AgencyMapping.from_dict(name, table, base_dir=path.parent)
+        for name, table in agencies.items()
+    }
 
 
 def identity_mapping(agency: str, frame_columns: list[str]) -> AgencyMapping:
     """A mapping for a frame that already uses canonical column names."""
     columns = {c: c for c in frame_columns if c in CANONICAL_COLUMNS and c != "agency"}
     identifiers = {
-        c.removeprefix(IDENTIFIER_PREFIX): c for c in frame_columns if c.startswith(IDENTIFIER_PREFIX)
+        c.removeprefix(IDENTIFIER_PREFIX): c
+        for c in frame_columns
+        if c.startswith(IDENTIFIER_PREFIX)
     }
     truth = TRUTH_COLUMN if TRUTH_COLUMN in frame_columns else None
     return AgencyMapping(agency=agency, columns=columns, identifiers=identifiers, truth=truth)
@@ -157,30 +168,46 @@ def read_extract(path: str | Path, mapping: AgencyMapping) -> pl.DataFrame:
     return to_canonical(raw, mapping, source=str(path))
 
 
-def to_canonical(raw: pl.DataFrame, mapping: AgencyMapping, *, source: str = "<frame>") -> pl.DataFrame:
+def to_canonical(
+    raw: pl.DataFrame, mapping: AgencyMapping, *, source: str = "<frame>"
+) -> pl.DataFrame:
     """Map a raw agency frame onto the canonical columns (see module docstring)."""
-    wanted = {**mapping.columns, **{f"{IDENTIFIER_PREFIX}{k}": v for k, v in mapping.identifiers.items()}}
+    wanted = {
+        **mapping.columns,
+        **{f"{IDENTIFIER_PREFIX}{k}": v for k, v in mapping.identifiers.items()},
+    }
     if mapping.truth:
         wanted[TRUTH_COLUMN] = mapping.truth
     missing = sorted({v for v in wanted.values() if v not in raw.columns})
     if missing:
-        msg = f"{source}: column(s) {missing} named in the {mapping.agency!r} mapping are not in the file"
+        msg = f"{source}: column(s) {missing} of the {mapping.agency!r} mapping are not in the file"
         raise InvalidInputError(msg, field=missing[0])
 
     exprs: list[pl.Expr] = [pl.lit(mapping.agency, dtype=pl.Utf8).alias("agency")]
     for canonical in (*KEY_COLUMNS[1:], *TEXT_COLUMNS):
         source_col = mapping.columns.get(canonical)
-        exprs.append(_text(raw, source_col).alias(canonical) if source_col else pl.lit(None, dtype=pl.Utf8).alias(canonical))
+        exprs.append(
+            _text(raw, source_col).alias(canonical)
+            if source_col
+            else pl.lit(None, dtype=pl.Utf8).alias(canonical)
+        )
     exprs.append(_aliases(raw, mapping))
-    exprs.extend(_text(raw, src).alias(name) for name, src in wanted.items() if name.startswith(IDENTIFIER_PREFIX))
+    exprs.extend(
+        _text(raw, src).alias(name)
+        for name, src in wanted.items()
+        if name.startswith(IDENTIFIER_PREFIX)
+    )
     if mapping.truth:
         exprs.append(_text(raw, mapping.truth).alias(TRUTH_COLUMN))
     frame = raw.select(exprs)
 
-    empty_ids = frame.select(pl.col("record_id").is_null() | (pl.col("record_id").str.strip_chars() == ""))
+    empty_ids = frame.select(
+        pl.col("record_id").is_null() | (pl.col("record_id").str.strip_chars() == "")
+    )
     bad = empty_ids.to_series().arg_true()
     if len(bad):
-        msg = f"{source}: row {int(bad[0]) + 1}: column {mapping.columns['record_id']!r} (record_id) is empty"
+        column = mapping.columns["record_id"]
+        msg = f"{source}: row {int(bad[0]) + 1}: column {column!r} (record_id) is empty"
         raise InvalidInputError(msg, field="record_id")
     dupes = frame.filter(pl.col("record_id").is_duplicated())
     if dupes.height:
