@@ -1,0 +1,1 @@
+"""The gRPC service around the linkage library (thin servicers, config, entry point)."""
