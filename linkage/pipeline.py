@@ -1,0 +1,291 @@
+"""The batch linkage job: standardise, block, compare, train, score, cluster.
+
+Each stage is a function over polars frames and numpy arrays with no hidden
+state, so the same stages can later run elsewhere (Spark workers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage import blocking, cluster, evaluate
+from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
+from linkage.errors import ConfigError, InvalidInputError
+from linkage.model import FellegiSunterModel
+from linkage.progress import PhaseTimer, Reporter
+from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, TRUTH_COLUMN
+from linkage.standardise import standardise
+
+LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
+PHASES = ("standardise", "block", "compare", "train", "score", "cluster")
+AGENCY_PERSON_NO = "id_agency_person_no"
+
+
+@dataclass(frozen=True)
+class LinkageSettings:
+    """Settings of a batch linkage run.
+
+    Attributes:
+        link_type: which pairs are candidates: across agencies only, within
+            agencies only, or both.
+        match_threshold: probability at or above which a pair is a link.
+        review_threshold: pairs between this and `match_threshold` go to review.
+        strong_threshold: probability needed to overrule the clustering guards.
+        max_block_size: blocks larger than this are skipped and reported.
+        u_sample_pairs: random record pairs compared to estimate u.
+        em_max_iter: EM iterations at most.
+        pairs_min_probability: pairs below this are not written to pairs.parquet.
+        seed: seed of the random pair sample.
+    """
+
+    link_type: LinkType = "link_and_dedupe"
+    match_threshold: float = 0.9
+    review_threshold: float = 0.5
+    strong_threshold: float = 0.999
+    max_block_size: int = 2_000
+    u_sample_pairs: int = 400_000
+    em_max_iter: int = 50
+    pairs_min_probability: float = 0.01
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.link_type not in ("link_only", "dedupe_only", "link_and_dedupe"):
+            msg = f"link_type must be link_only, dedupe_only or link_and_dedupe, not {self.link_type!r}"
+            raise ConfigError(msg)
+        if not 0.0 < self.review_threshold <= self.match_threshold < 1.0:
+            msg = "thresholds must satisfy 0 < review_threshold <= match_threshold < 1"
+            raise ConfigError(msg)
+        if not self.match_threshold <= self.strong_threshold < 1.0:
+            msg = "strong_threshold must be at least match_threshold and below 1"
+            raise ConfigError(msg)
+
+
+@dataclass
+class LinkageResult:
+    """What a run produced; `write_outputs` turns it into files."""
+
+    pairs: pl.DataFrame
+    clusters: pl.DataFrame
+    review: pl.DataFrame
+    merges: pl.DataFrame
+    model: FellegiSunterModel
+    comparisons: tuple[Comparison, ...]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def identifier_names(frame: pl.DataFrame) -> list[str]:
+    """Identifier names compared across records (agency-own numbers excluded)."""
+    return sorted(
+        c.removeprefix(IDENTIFIER_PREFIX)
+        for c in frame.columns
+        if c.startswith(IDENTIFIER_PREFIX) and c != AGENCY_PERSON_NO and not c.endswith("_std")
+    )
+
+
+def link(
+    frame: pl.DataFrame,
+    settings: LinkageSettings | None = None,
+    *,
+    model: FellegiSunterModel | None = None,
+    previous_ids: pl.DataFrame | None = None,
+    report: Reporter | None = None,
+) -> LinkageResult:
+    """Link a canonical frame of several agencies' records into person identities.
+
+    Args:
+        frame: canonical records (see `linkage.schema`), all agencies stacked.
+        settings: run settings; defaults when omitted.
+        model: a trained model to score with; trained by EM on this data when omitted.
+        previous_ids: (agency, record_id, person_id) of an earlier run, to keep ids stable.
+        report: receives one progress line per phase.
+
+    Returns:
+        Pairs, clusters, review pairs, id merges, the model and a summary.
+    """
+    settings = settings or LinkageSettings()
+    if frame.height < 2:
+        msg = f"linkage needs at least two records, got {frame.height}"
+        raise InvalidInputError(msg)
+    timer = PhaseTimer(len(PHASES), report)
+
+    with timer.phase("standardise"):
+        std = standardise(frame)
+    with timer.phase("block"):
+        candidate_pairs, block_report = blocking.generate_pairs(
+            std,
+            blocking.default_rules(),
+            link_type=settings.link_type,
+            max_block_size=settings.max_block_size,
+        )
+        left = candidate_pairs["left"].to_numpy()
+        right = candidate_pairs["right"].to_numpy()
+        timer.note("block", f"{len(left):,} candidate pairs")
+    comparisons = default_comparisons(identifier_names(std))
+    with timer.phase("compare"):
+        vectors = compare(std, left, right, comparisons)
+    with timer.phase("train"):
+        if model is None:
+            model = train(std, vectors, comparisons, settings)
+            timer.note("train", f"prior {model.prior:.4g}")
+    with timer.phase("score"):
+        weight = model.match_weight(vectors.gamma, vectors.tf)
+        probability = model.match_probability(weight)
+        timer.note("score", f"{int((probability >= settings.match_threshold).sum()):,} links")
+    with timer.phase("cluster"):
+        clusters, review, merges = _cluster(std, left, right, probability, settings, previous_ids)
+        timer.note("cluster", f"{clusters['person_id'].n_unique():,} persons")
+
+    pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
+    summary = _summary(
+        std, left, right, probability, clusters, review, block_report, model, settings
+    )
+    summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
+    return LinkageResult(pairs, clusters, review, merges, model, comparisons, summary)
+
+
+def train(
+    std: pl.DataFrame,
+    vectors: ComparisonVectors,
+    comparisons: tuple[Comparison, ...],
+    settings: LinkageSettings,
+) -> FellegiSunterModel:
+    """u from random record pairs, then m and the prior by EM over the candidates."""
+    model = FellegiSunterModel.for_comparisons(comparisons)
+    model.match_threshold = settings.match_threshold
+    model.review_threshold = settings.review_threshold
+    rand_left, rand_right = random_pairs(std, settings.u_sample_pairs, settings)
+    random_vectors = compare(std, rand_left, rand_right, comparisons)
+    model.estimate_u(random_vectors.gamma)
+    model.fit_em(vectors.gamma, max_iter=settings.em_max_iter)
+    return model
+
+
+def random_pairs(
+    std: pl.DataFrame, n_pairs: int, settings: LinkageSettings
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """A uniform sample of distinct record pairs allowed by the link type."""
+    rng = np.random.default_rng(settings.seed)
+    n = std.height
+    draw = max(n_pairs * 2, 1_000)
+    left = rng.integers(0, n, draw, dtype=np.int64)
+    right = rng.integers(0, n, draw, dtype=np.int64)
+    keep = left != right
+    if settings.link_type != "link_and_dedupe":
+        agency = std["agency"].cast(pl.Categorical).to_physical().to_numpy()
+        same = agency[left] == agency[right]
+        keep &= ~same if settings.link_type == "link_only" else same
+    left, right = left[keep][:n_pairs], right[keep][:n_pairs]
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    return lo.astype(np.uint32), hi.astype(np.uint32)
+
+
+def _cluster(
+    std: pl.DataFrame,
+    left: npt.NDArray[np.uint32],
+    right: npt.NDArray[np.uint32],
+    probability: npt.NDArray[np.float64],
+    settings: LinkageSettings,
+    previous_ids: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    agency_person = _agency_person_keys(std)
+    outcome = cluster.cluster(
+        std.height,
+        left,
+        right,
+        probability,
+        match_threshold=settings.match_threshold,
+        strong_threshold=settings.strong_threshold,
+        cannot_link_keys=agency_person,
+    )
+    keys = std.select(KEY_COLUMNS)
+    ids, merges = cluster.assign_person_ids(keys, outcome.labels, previous_ids)
+    clusters = ids.with_columns(pl.Series("cluster_confidence", outcome.confidence))
+    review_idx = cluster.review_pairs(
+        left, right, probability, outcome, review_threshold=settings.review_threshold
+    )
+    review = _pair_keys(std, left[review_idx], right[review_idx]).with_columns(
+        pl.Series("match_probability", probability[review_idx]),
+        pl.Series("reason", outcome.review_reasons(review_idx)),
+    )
+    return clusters, review, merges
+
+
+def _agency_person_keys(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
+    """Codes of (agency, agency person number): records the agency says are one person."""
+    if AGENCY_PERSON_NO not in std.columns:
+        return None
+    key = pl.concat_str([pl.col("agency"), pl.col(AGENCY_PERSON_NO)], separator="\x1f")
+    codes = std.select(key.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1))
+    return codes.to_series().to_numpy()
+
+
+def _pair_keys(
+    std: pl.DataFrame, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32]
+) -> pl.DataFrame:
+    keys = std.select(KEY_COLUMNS)
+    a = keys[left].rename({"agency": "agency_l", "record_id": "record_id_l"})
+    b = keys[right].rename({"agency": "agency_r", "record_id": "record_id_r"})
+    return pl.concat([a, b], how="horizontal")
+
+
+def _pairs_frame(
+    std: pl.DataFrame,
+    left: npt.NDArray[np.uint32],
+    right: npt.NDArray[np.uint32],
+    weight: npt.NDArray[np.float64],
+    probability: npt.NDArray[np.float64],
+    vectors: ComparisonVectors,
+    comparisons: tuple[Comparison, ...],
+    settings: LinkageSettings,
+) -> pl.DataFrame:
+    keep = np.flatnonzero(probability >= settings.pairs_min_probability)
+    levels = {f"gamma_{c.name}": vectors.gamma[keep, j] for j, c in enumerate(comparisons)}
+    return _pair_keys(std, left[keep], right[keep]).with_columns(
+        pl.Series("match_weight", weight[keep]),
+        pl.Series("match_probability", probability[keep]),
+        *(pl.Series(name, values) for name, values in levels.items()),
+    )
+
+
+def _summary(
+    std: pl.DataFrame,
+    left: npt.NDArray[np.uint32],
+    right: npt.NDArray[np.uint32],
+    probability: npt.NDArray[np.float64],
+    clusters: pl.DataFrame,
+    review: pl.DataFrame,
+    block_report: blocking.BlockingReport,
+    model: FellegiSunterModel,
+    settings: LinkageSettings,
+) -> dict[str, Any]:
+    per_agency = std.group_by("agency").len().sort("agency")
+    summary: dict[str, Any] = {
+        "records": std.height,
+        "records_per_agency": dict(zip(per_agency["agency"], per_agency["len"], strict=True)),
+        "link_type": settings.link_type,
+        "candidate_pairs": len(left),
+        "links": int((probability >= settings.match_threshold).sum()),
+        "review_pairs": review.height,
+        "persons": clusters["person_id"].n_unique(),
+        "thresholds": {
+            "match": settings.match_threshold,
+            "review": settings.review_threshold,
+            "strong": settings.strong_threshold,
+        },
+        "blocking": block_report.to_dict(),
+        "model": {"prior": model.prior, "training": model.training_stats},
+    }
+    if TRUTH_COLUMN in std.columns:
+        truth = std[TRUTH_COLUMN]
+        labels = clusters["person_id"]
+        summary["metrics"] = {
+            "clusters": evaluate.cluster_metrics(labels, truth),
+            "pairwise_at_threshold": evaluate.pairwise_cluster_metrics(labels, truth),
+            "best_threshold": evaluate.best_threshold_f1(left, right, probability, truth),
+        }
+    return summary
