@@ -1,0 +1,368 @@
+"""The durable store behind the real-time person index: SQLite in WAL mode.
+
+It holds every agency record (canonical attributes and standardised values),
+the identity each record belongs to, identities with their age, merge
+redirects, review flags and the model version. The in-memory index is rebuilt
+from it at start-up; every change is committed here before it is acknowledged.
+
+Writes go through :meth:`Store.transaction`, which commits once for a whole
+group of changes (group commit for bulk upserts). ``synchronous=FULL`` by
+default, so a committed transaction survives a process kill and a power cut.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS persons (
+    person_id TEXT PRIMARY KEY,
+    created_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    agency TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES persons(person_id),
+    outcome TEXT NOT NULL,
+    probability REAL NOT NULL,
+    attributes TEXT NOT NULL,
+    standardised TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (agency, record_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_person ON records(person_id);
+CREATE TABLE IF NOT EXISTS redirects (
+    merged_person_id TEXT PRIMARY KEY,
+    survivor_person_id TEXT NOT NULL,
+    probability REAL NOT NULL,
+    trigger_agency TEXT NOT NULL,
+    trigger_record_id TEXT NOT NULL,
+    merged_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    person_id TEXT NOT NULL,
+    other_person_id TEXT NOT NULL,
+    probability REAL NOT NULL,
+    agency TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (person_id, other_person_id)
+) WITHOUT ROWID;
+"""
+
+Synchronous = Literal["FULL", "NORMAL"]
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One agency record as stored.
+
+    Attributes:
+        agency: agency code.
+        record_id: the agency's key.
+        person_id: the identity the record belongs to.
+        outcome: the outcome of its last upsert ("matched", "new", "review", "merged").
+        probability: probability of the link that placed it (1.0 for a first record).
+        attributes: canonical attributes as received.
+        standardised: standardised values (see CONTRACTS §2), JSON-serialisable.
+        seq: change sequence number (increases with every write).
+    """
+
+    agency: str
+    record_id: str
+    person_id: str
+    outcome: str
+    probability: float
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    standardised: Mapping[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class MergeEvent:
+    """A merge of ``merged_person_id`` into the older ``survivor_person_id``."""
+
+    survivor_person_id: str
+    merged_person_id: str
+    probability: float
+    trigger_agency: str
+    trigger_record_id: str
+    merged_at: float
+
+
+@dataclass(frozen=True)
+class ReviewFlag:
+    """Two identities a practitioner should compare, and the record that raised it."""
+
+    person_id: str
+    other_person_id: str
+    probability: float
+    agency: str
+    record_id: str
+
+
+class Store:
+    """SQLite (WAL) persistence for records, identities, merges and reviews.
+
+    Thread-safe: one connection guarded by a lock; writers group their
+    changes in :meth:`transaction`.
+
+    Args:
+        path: database file (created when missing); ``":memory:"`` for tests.
+        synchronous: ``"FULL"`` (durable against power loss) or ``"NORMAL"``
+            (durable against process crashes only).
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: Synchronous = "FULL") -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._seq = 0
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(_SCHEMA)
+        with self.transaction():
+            if self.get_meta("schema_version") is None:
+                self.set_meta("schema_version", SCHEMA_VERSION)
+        self._seq = int(self.get_meta("seq") or 0)
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one atomic, durable commit; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            seq_before = self._seq
+            try:
+                yield
+                if self._seq != seq_before:
+                    self.set_meta("seq", str(self._seq))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                self._seq = seq_before
+                raise
+            finally:
+                self._depth = 0
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        if not self._depth:
+            msg = "store writes must run inside Store.transaction()"
+            raise RuntimeError(msg)
+        return self._conn.execute(sql, params)
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def next_seq(self) -> int:
+        """Allocate the next change sequence number (inside a transaction)."""
+        self._seq += 1
+        return self._seq
+
+    # meta -----------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value (e.g. ``model_version``), or None."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+        self._write("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # persons --------------------------------------------------------------
+    def add_person(self, person_id: str, created_seq: int) -> None:
+        """Record a new identity; ``created_seq`` orders identities by age."""
+        self._write(
+            "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)",
+            (person_id, created_seq),
+        )
+
+    def remove_person(self, person_id: str) -> None:
+        """Forget an identity that has no records left (redirects to it are kept)."""
+        self._write("DELETE FROM reviews WHERE person_id = ? OR other_person_id = ?",
+                    (person_id, person_id))  # fmt: skip
+        self._write("DELETE FROM persons WHERE person_id = ?", (person_id,))
+
+    def persons(self) -> dict[str, int]:
+        """Every identity with its creation sequence number."""
+        return {str(p): int(s) for p, s in self._read("SELECT person_id, created_seq FROM persons")}
+
+    # records --------------------------------------------------------------
+    def put_record(self, record: StoredRecord) -> None:
+        """Insert or replace a record (its person must exist)."""
+        self._write(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.agency,
+                record.record_id,
+                record.person_id,
+                record.outcome,
+                record.probability,
+                json.dumps(record.attributes, sort_keys=True, default=str),
+                json.dumps(record.standardised, sort_keys=True, default=str),
+                record.seq,
+            ),
+        )
+
+    def set_person(self, keys: list[tuple[str, str]], person_id: str) -> None:
+        """Move records to another identity (merge or split)."""
+        with self._lock:
+            if not self._depth:
+                msg = "store writes must run inside Store.transaction()"
+                raise RuntimeError(msg)
+            self._conn.executemany(
+                "UPDATE records SET person_id = ? WHERE agency = ? AND record_id = ?",
+                [(person_id, a, r) for a, r in keys],
+            )
+
+    def delete_record(self, agency: str, record_id: str) -> bool:
+        """Delete a record; True when it existed."""
+        cursor = self._write(
+            "DELETE FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
+        )
+        return cursor.rowcount > 0
+
+    def get_record(self, agency: str, record_id: str) -> StoredRecord | None:
+        """One record, or None."""
+        rows = self._read(
+            "SELECT * FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
+        )
+        return _record(rows[0]) if rows else None
+
+    def iter_records(self, batch: int = 50_000) -> Iterator[list[StoredRecord]]:
+        """Every record in key order, in batches."""
+        last: tuple[str, str] = ("", "")
+        while True:
+            rows = self._read(
+                "SELECT * FROM records WHERE (agency, record_id) > (?, ?) "
+                "ORDER BY agency, record_id LIMIT ?",
+                (*last, batch),
+            )
+            if not rows:
+                return
+            yield [_record(r) for r in rows]
+            last = (rows[-1][0], rows[-1][1])
+
+    def count_records(self) -> int:
+        """Number of records."""
+        return int(self._read("SELECT count(*) FROM records")[0][0])
+
+    # merges and reviews ---------------------------------------------------
+    def add_merge(self, event: MergeEvent) -> None:
+        """Record that one identity was merged into another."""
+        self._write(
+            "INSERT OR REPLACE INTO redirects VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                event.merged_person_id,
+                event.survivor_person_id,
+                event.probability,
+                event.trigger_agency,
+                event.trigger_record_id,
+                event.merged_at,
+            ),
+        )
+        self._write(
+            "UPDATE reviews SET person_id = ? WHERE person_id = ?",
+            (event.survivor_person_id, event.merged_person_id),
+        )
+        self._write(
+            "UPDATE reviews SET other_person_id = ? WHERE other_person_id = ?",
+            (event.survivor_person_id, event.merged_person_id),
+        )
+        self._write("DELETE FROM reviews WHERE person_id = other_person_id")
+        self._write("DELETE FROM persons WHERE person_id = ?", (event.merged_person_id,))
+
+    def merges(self) -> list[MergeEvent]:
+        """Every merge, oldest first."""
+        rows = self._read("SELECT * FROM redirects ORDER BY merged_at, merged_person_id")
+        return [MergeEvent(r[1], r[0], float(r[2]), r[3], r[4], float(r[5])) for r in rows]
+
+    def add_review(self, flag: ReviewFlag) -> None:
+        """Flag two identities for review (stored in both directions)."""
+        for a, b in (
+            (flag.person_id, flag.other_person_id),
+            (flag.other_person_id, flag.person_id),
+        ):
+            self._write(
+                "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)",
+                (a, b, flag.probability, flag.agency, flag.record_id),
+            )
+
+    def reviews(self) -> list[ReviewFlag]:
+        """Every review flag (both directions)."""
+        rows = self._read("SELECT * FROM reviews ORDER BY person_id, other_person_id")
+        return [ReviewFlag(r[0], r[1], float(r[2]), r[3], r[4]) for r in rows]
+
+    # checks ---------------------------------------------------------------
+    def check_consistency(self) -> list[str]:
+        """Integrity problems, empty when the store is consistent."""
+        problems = [str(r[0]) for r in self._read("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [
+            f"record ({a}, {r}) points at missing person {p}"
+            for a, r, p in self._read(
+                "SELECT agency, record_id, person_id FROM records "
+                "WHERE person_id NOT IN (SELECT person_id FROM persons)"
+            )
+        ]
+        problems += [
+            f"person {p} has no records"
+            for (p,) in self._read(
+                "SELECT person_id FROM persons "
+                "WHERE person_id NOT IN (SELECT DISTINCT person_id FROM records)"
+            )
+        ]
+        problems += [
+            f"merged id {m} is still a live person"
+            for (m,) in self._read(
+                "SELECT merged_person_id FROM redirects "
+                "WHERE merged_person_id IN (SELECT person_id FROM persons)"
+            )
+        ]
+        return problems
+
+
+def now() -> float:
+    """Wall-clock time in seconds, the one clock the store records."""
+    return time.time()
+
+
+def _record(row: tuple[Any, ...]) -> StoredRecord:
+    return StoredRecord(
+        agency=row[0],
+        record_id=row[1],
+        person_id=row[2],
+        outcome=row[3],
+        probability=float(row[4]),
+        attributes=json.loads(row[5]),
+        standardised=json.loads(row[6]),
+        seq=int(row[7]),
+    )
