@@ -1,0 +1,123 @@
+"""Comparison-vector checks and distinct comparison patterns with their counts.
+
+EM only needs each distinct row of ``gamma`` once, with how often it occurs.
+``np.unique(gamma, axis=0)`` sorts rows lexicographically and is slow for
+millions of pairs, so each row is packed into one integer (mixed radix, one
+digit per comparison with base ``n_levels[j]``) and the integers are counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from linkage.errors import InvalidInputError
+
+# Below this many possible patterns a dense bincount beats sorting the keys.
+_DENSE_LIMIT = 1 << 22
+_UINT64_LIMIT = 1 << 64
+
+
+def check_gamma(
+    gamma: npt.ArrayLike, n_levels: Sequence[int], *, check_levels: bool = True
+) -> npt.NDArray[np.uint8]:
+    """Return ``gamma`` as a C-contiguous uint8 matrix, or raise InvalidInputError."""
+    array = np.asarray(gamma)
+    if array.ndim != 2:
+        msg = f"gamma must be a 2-D matrix (pairs x comparisons), got {array.ndim} dimensions"
+        raise InvalidInputError(msg, field="gamma")
+    if array.dtype != np.uint8:
+        msg = f"gamma must have dtype uint8, got {array.dtype}"
+        raise InvalidInputError(msg, field="gamma")
+    if array.shape[1] != len(n_levels):
+        msg = f"gamma has {array.shape[1]} columns but the model has {len(n_levels)} comparisons"
+        raise InvalidInputError(msg, field="gamma")
+    array = np.ascontiguousarray(array)
+    if check_levels and array.shape[0] > 0:
+        too_high = np.flatnonzero(array.max(axis=0) >= np.asarray(n_levels))
+        if too_high.size:
+            raise level_error(int(too_high[0]), n_levels)
+    return array
+
+
+def level_error(column: int, n_levels: Sequence[int]) -> InvalidInputError:
+    """The error for a gamma column holding a level the comparison does not have."""
+    msg = f"gamma column {column} holds a level >= its {n_levels[column]} levels"
+    return InvalidInputError(msg, field="gamma")
+
+
+def _digit_groups(n_levels: Sequence[int]) -> list[list[int]]:
+    """Split the columns into runs whose mixed-radix product fits in a uint64."""
+    groups: list[list[int]] = [[]]
+    product = 1
+    for j, base in enumerate(n_levels):
+        if groups[-1] and product * base > _UINT64_LIMIT:
+            groups.append([])
+            product = 1
+        groups[-1].append(j)
+        product *= base
+    return groups
+
+
+def _pack(
+    gamma: npt.NDArray[np.uint8], columns: Sequence[int], n_levels: Sequence[int]
+) -> npt.NDArray[np.uint64]:
+    """Mixed-radix key of the given columns (first column most significant)."""
+    keys = np.zeros(gamma.shape[0], dtype=np.uint64)
+    for j in columns:
+        np.multiply(keys, np.uint64(n_levels[j]), out=keys)
+        np.add(keys, gamma[:, j], out=keys, casting="unsafe")
+    return keys
+
+
+def _unpack(keys: npt.NDArray[np.uint64], n_levels: Sequence[int]) -> npt.NDArray[np.uint8]:
+    """Inverse of `_pack` over all columns."""
+    patterns = np.empty((keys.shape[0], len(n_levels)), dtype=np.uint8)
+    rest = keys.copy()
+    for j in range(len(n_levels) - 1, -1, -1):
+        base = np.uint64(n_levels[j])
+        patterns[:, j] = rest % base
+        rest //= base
+    return patterns
+
+
+def distinct_patterns(
+    gamma: npt.NDArray[np.uint8], n_levels: Sequence[int]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Distinct rows of ``gamma`` and how many times each occurs.
+
+    Args:
+        gamma: Checked uint8 matrix (pairs x comparisons), levels below ``n_levels``.
+        n_levels: Number of levels of each comparison, null level included.
+
+    Returns:
+        ``(patterns, counts)``: a uint8 matrix of distinct rows and int64 counts.
+        Rows are in ascending mixed-radix order.
+    """
+    n_levels = [int(x) for x in n_levels]
+    if gamma.shape[0] == 0:
+        return np.empty((0, len(n_levels)), dtype=np.uint8), np.empty(0, dtype=np.int64)
+    groups = _digit_groups(n_levels)
+    if len(groups) == 1:
+        keys = _pack(gamma, groups[0], n_levels)
+        n_possible = math.prod(n_levels)
+        if n_possible <= max(_DENSE_LIMIT, gamma.shape[0]):
+            dense = np.bincount(keys.astype(np.intp), minlength=n_possible)
+            distinct = np.flatnonzero(dense)
+            return _unpack(distinct.astype(np.uint64), n_levels), dense[distinct].astype(np.int64)
+        unique_keys, counts = np.unique(keys, return_counts=True)
+        return _unpack(unique_keys, n_levels), counts.astype(np.int64)
+    # Too many levels for one 64-bit key: pack each group, then combine groups
+    # through their dense ranks (each rank < n_pairs, so two ranks fit in 64 bits).
+    combined = np.zeros(gamma.shape[0], dtype=np.uint64)
+    for columns in groups:
+        _, ranks = np.unique(_pack(gamma, columns, n_levels), return_inverse=True)
+        group_keys = ranks.astype(np.uint64).ravel()
+        n_ranks = np.uint64(int(group_keys.max()) + 1)
+        _, combined_ranks = np.unique(combined * n_ranks + group_keys, return_inverse=True)
+        combined = combined_ranks.astype(np.uint64).ravel()
+    _, first, counts = np.unique(combined, return_index=True, return_counts=True)
+    return gamma[first], counts.astype(np.int64)
