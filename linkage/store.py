@@ -291,11 +291,11 @@ class Store:
             ),
         )
         self._write(
-            "UPDATE reviews SET person_id = ? WHERE person_id = ?",
+            "UPDATE OR REPLACE reviews SET person_id = ? WHERE person_id = ?",
             (event.survivor_person_id, event.merged_person_id),
         )
         self._write(
-            "UPDATE reviews SET other_person_id = ? WHERE other_person_id = ?",
+            "UPDATE OR REPLACE reviews SET other_person_id = ? WHERE other_person_id = ?",
             (event.survivor_person_id, event.merged_person_id),
         )
         self._write("DELETE FROM reviews WHERE person_id = other_person_id")
