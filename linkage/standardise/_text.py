@@ -1,0 +1,90 @@
+"""Shared text helpers: Unicode folding, regex rewrite steps, distinct-value mapping.
+
+Two ways of applying the same logic live here so that it is written once:
+
+* per-value Python functions (used by ``standardise_record`` and, in the batch
+  path, on the *distinct* values of a column), and
+* regex rewrite steps that run either as polars expressions (batch, for
+  high-cardinality columns such as streets and phones) or with :mod:`re`
+  (single records). All patterns are written for ASCII input, where the Rust
+  and Python regex engines agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+from anyascii import anyascii
+
+NON_ASCII = r"[^\x00-\x7F]"
+
+# A rewrite step: (regex, literal replacement). Replacements never use group
+# references, so the same text works for polars and for ``re.sub``.
+Step = tuple[str, str]
+
+
+def fold(value: str) -> str:
+    """Fold Unicode text to ASCII (accents, curly quotes); drops non-ASCII symbols and controls."""
+    if value.isascii():
+        return value
+    # Emoji and other symbols would transliterate to words (":grinning:"), so drop them.
+    kept = "".join(ch for ch in value if ch.isascii() or unicodedata.category(ch)[0] not in "CS")
+    return str(anyascii(kept))
+
+
+def fold_series(series: pl.Series) -> pl.Series:
+    """Fold only the distinct non-ASCII values of a text series (the rest pass through)."""
+    odd = series.filter(series.str.contains(NON_ASCII)).unique()
+    if odd.len() == 0:
+        return series
+    old = odd.to_list()
+    return series.replace(old, [fold(v) for v in old])
+
+
+def compile_steps(steps: Sequence[Step]) -> list[tuple[re.Pattern[str], str]]:
+    """Compile rewrite steps for the per-value path."""
+    return [(re.compile(pattern), repl) for pattern, repl in steps]
+
+
+def apply_steps(value: str, steps: Sequence[tuple[re.Pattern[str], str]]) -> str:
+    """Apply compiled rewrite steps to one value."""
+    for pattern, repl in steps:
+        value = pattern.sub(repl, value)
+    return value
+
+
+def steps_expr(expr: pl.Expr, steps: Sequence[Step]) -> pl.Expr:
+    """Apply rewrite steps as polars expressions."""
+    for pattern, repl in steps:
+        expr = expr.str.replace_all(pattern, repl, literal=False)
+    return expr
+
+
+def empty_to_null(expr: pl.Expr) -> pl.Expr:
+    """Turn empty strings into nulls."""
+    return pl.when(expr == "").then(None).otherwise(expr)
+
+
+def as_text(series: pl.Series) -> pl.Series:
+    """Cast a possibly all-null or non-text column to Utf8."""
+    return series if series.dtype == pl.Utf8 else series.cast(pl.Utf8)
+
+
+def map_distinct(
+    series: pl.Series,
+    func: Callable[[str], Sequence[Any]],
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """Run ``func`` once per distinct non-null value and join the results back per row.
+
+    ``func`` returns one tuple per value, matching ``schema``; nulls give nulls.
+    """
+    values = series.drop_nulls().unique()
+    rows = [tuple(func(v)) for v in values.to_list()]
+    table = pl.DataFrame(rows, schema=schema, orient="row").with_columns(values.alias("__key"))
+    keyed = pl.DataFrame({"__key": series})
+    return keyed.join(table, on="__key", how="left", maintain_order="left").drop("__key")

@@ -1,0 +1,172 @@
+"""Dates of birth: format detection, partial dates, sentinel and impossible dates.
+
+Agencies write dates in many ways. :func:`parse_dob` recognises the common
+ones (Australian day-first order for slashed dates) and returns the date and
+its parts; the batch path runs it once per distinct raw value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import polars as pl
+
+from linkage.standardise._text import as_text, map_distinct
+
+DOB_SCHEMA: dict[str, pl.DataType] = {
+    "dob_date": pl.Date(),
+    "dob_year": pl.Int16(),
+    "dob_month": pl.Int8(),
+    "dob_day": pl.Int8(),
+}
+
+# Placeholder dates agencies type when the date is unknown.
+SENTINEL_DATES = frozenset(
+    {
+        dt.date(1900, 1, 1),
+        dt.date(1901, 1, 1),
+        dt.date(1800, 1, 1),
+        dt.date(1, 1, 1),
+        dt.date(9999, 12, 31),
+        dt.date(1111, 11, 11),
+    }
+)
+_SENTINEL_PARTS = frozenset((d.year, d.month, d.day) for d in SENTINEL_DATES)
+MIN_YEAR = 1880  # nobody alive was born earlier
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "JAN JANUARY",
+            "FEB FEBRUARY",
+            "MAR MARCH",
+            "APR APRIL",
+            "MAY",
+            "JUN JUNE",
+            "JUL JULY",
+            "AUG AUGUST",
+            "SEP SEPT SEPTEMBER",
+            "OCT OCTOBER",
+            "NOV NOVEMBER",
+            "DEC DECEMBER",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_Y = r"(?P<y>[0-9]{4})"
+_YY = r"(?P<y>[0-9]{4}|[0-9]{2})"
+_M = r"(?P<m>[0-9]{1,2})"
+_D = r"(?P<d>[0-9]{1,2})"
+_MN = rf"(?P<mn>{_MON})"
+_TIME = r"(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?"
+
+# Ordered: the first full match wins. Slashed dates are day first (Australia).
+_FORMATS = [
+    re.compile(p)
+    for p in (
+        rf"{_Y}-{_M}-{_D}{_TIME}",  # ISO, with an optional time
+        r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})",  # yyyymmdd
+        rf"{_Y}/{_M}/{_D}",  # yyyy/mm/dd
+        rf"{_D}[/.-]{_M}[/.-]{_YY}{_TIME}",  # dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, d/m/yy
+        rf"{_D}(?:ST|ND|RD|TH)?[ -]?{_MN}\.?[ ,-]*{_YY}",  # 12 Mar 1985, 12-MAR-85
+        rf"{_MN}\.? {_D}(?:ST|ND|RD|TH)?,? {_Y}",  # March 12, 1985
+        rf"{_Y}-{_M}",  # 1985-03
+        rf"{_M}/{_Y}",  # 03/1985
+        rf"{_MN}\.?[ ,-]*{_Y}",  # Mar 1985
+        _Y,  # 1985
+    )
+]
+
+DateParts = tuple[dt.date | None, int | None, int | None, int | None]
+_MISSING: DateParts = (None, None, None, None)
+
+
+def _year(text: str, today: dt.date) -> int:
+    """Four-digit year; a two-digit year in the future belongs to the 1900s."""
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if 2000 + year <= today.year else 1900
+    return year
+
+
+def parse_dob(value: str | None, today: dt.date | None = None) -> DateParts:
+    """Parse a raw date of birth into ``(date, year, month, day)``.
+
+    Partial dates ("1985", "1985-03", "00/03/1985") keep the parts they have
+    and have no full date. Sentinel dates (1900-01-01, ...), impossible dates
+    (31/02/1985) and dates in the future are missing: all four parts None.
+
+    Args:
+        value: raw text in any of the recognised formats.
+        today: the reference date for "future" and two-digit years.
+
+    Returns:
+        The full date (or None) and the year, month and day parts (or None).
+    """
+    if not value:
+        return _MISSING
+    text = value.strip().upper()
+    today = today or dt.date.today()
+    for pattern in _FORMATS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            break
+    else:
+        return _MISSING
+    groups = match.groupdict()
+    year = _year(groups["y"], today)
+    if groups.get("mn"):
+        month: int | None = _MONTHS[groups["mn"]]
+    else:
+        month = int(groups["m"]) if groups.get("m") else None
+    day = int(groups["d"]) if groups.get("d") else None
+    # Zero parts mean "unknown" in several agency systems.
+    month = month or None
+    day = day if month else None
+    day = day or None
+    return _check(year, month, day, today)
+
+
+def _check(year: int, month: int | None, day: int | None, today: dt.date) -> DateParts:
+    """Validate parts: range, existence, sentinel and future checks."""
+    if (year, month, day) in _SENTINEL_PARTS:
+        return _MISSING
+    if not MIN_YEAR <= year <= today.year or (month is not None and not 1 <= month <= 12):
+        return _MISSING
+    if month is None:
+        return (None, year, None, None)
+    if (year, month) > (today.year, today.month):
+        return _MISSING
+    if day is None:
+        return (None, year, month, None)
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return _MISSING
+    if date > today:
+        return _MISSING
+    return (date, year, month, day)
+
+
+def dob_columns(frame: pl.DataFrame, today: dt.date | None = None) -> list[pl.Series]:
+    """``dob_date, dob_year, dob_month, dob_day`` for a canonical frame (distinct values)."""
+    ref = today or dt.date.today()
+    parts = map_distinct(as_text(frame["dob"]), lambda v: parse_dob(v, ref), DOB_SCHEMA)
+    return parts.get_columns()
+
+
+def reformat_dates(expr: pl.Expr, fmt: str) -> pl.Expr:
+    """Parse dates with one fixed strptime format and return ISO text.
+
+    Args:
+        expr: a text expression.
+        fmt: a strptime format such as ``"%d/%m/%Y"``.
+
+    Returns:
+        An expression of ``yyyy-mm-dd`` text; null where the value does not parse.
+    """
+    return expr.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
