@@ -1,0 +1,1 @@
+"""Bundled reference data (names, places) used by the synthetic generator."""
