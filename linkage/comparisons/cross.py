@@ -1,0 +1,116 @@
+"""Cross-field levels: evidence that needs several columns of one record pair.
+
+They are evaluated per record pair (vectorised over integer codes), after the
+value levels of their comparison. The override rule: a cross level placed at
+position ``p`` of a comparison sets that comparison's level to ``p`` for every
+pair where it matches and the comparison's own level is worse (a number greater
+than ``p``). It never overrides the null level 0 (a side without a value) and
+never a better level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from linkage.comparisons._table import (
+    BoolArray,
+    Csr,
+    IndexArray,
+    ValueTable,
+    csr_from_items,
+    share_any,
+)
+from linkage.comparisons.levels import Level, _require
+from linkage.encoding import encode, is_missing
+
+
+class SwappedNamesLevel(Level):
+    """Given and family names swapped: left given == right family and left family == right given."""
+
+    kind = "swapped_names"
+    cross = True
+
+    def __init__(self, given_column: str = "given_std", family_column: str = "family_std") -> None:
+        _require(bool(given_column and family_column), "SwappedNamesLevel needs two columns")
+        self.given_column = given_column
+        self.family_column = family_column
+        self.label = "given and family swapped"
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.given_column, self.family_column)
+
+    def params(self) -> dict[str, Any]:
+        return {"given_column": self.given_column, "family_column": self.family_column}
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        g, f = self.given_column, self.family_column
+        return table.equal(g, f, left, right) & table.equal(f, g, left, right)
+
+
+class AliasLevel(Level):
+    """An alias of one side is the other side's name, or the two sides share an alias.
+
+    A record's name is ``"<given_first> <family_std>"``; its aliases are the
+    standardised ``"GIVEN FAMILY"`` strings of ``alias_names``.
+    """
+
+    kind = "alias"
+    cross = True
+
+    def __init__(
+        self,
+        alias_column: str = "alias_names",
+        given_column: str = "given_first",
+        family_column: str = "family_std",
+    ) -> None:
+        _require(bool(alias_column and given_column and family_column), "AliasLevel needs columns")
+        self.alias_column = alias_column
+        self.given_column = given_column
+        self.family_column = family_column
+        self.label = "alias agrees"
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.alias_column, self.given_column, self.family_column)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "alias_column": self.alias_column,
+            "given_column": self.given_column,
+            "family_column": self.family_column,
+        }
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        aliases, names = self._sets_large(table) if table.large else self._sets_small(table)
+        return (
+            share_any(aliases, aliases, left, right)
+            | share_any(aliases, names, left, right)
+            | share_any(names, aliases, left, right)
+        )
+
+    def _sets_small(self, table: ValueTable) -> tuple[Csr, Csr]:
+        alias = table.column(self.alias_column)
+        given, family = table.column(self.given_column), table.column(self.family_column)
+        vocabulary: dict[Any, int] = {}
+        names = [
+            None if gn or fn else (f"{g} {f}",)
+            for g, f, gn, fn in zip(given.data, family.data, given.null, family.null, strict=True)
+        ]
+        return csr_from_items(alias.data, vocabulary), csr_from_items(names, vocabulary)
+
+    def _sets_large(self, table: ValueTable) -> tuple[Csr, Csr]:
+        series = table.series(self.alias_column)
+        if not isinstance(series.dtype, pl.List):
+            series = pl.Series([None] * table.n_rows, dtype=pl.List(pl.Utf8))
+        cleaned = series.list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
+        lengths = cleaned.list.len().fill_null(0).to_numpy().astype(np.int64)
+        flat = cleaned.explode().drop_nulls()
+        given, family = table.series(self.given_column), table.series(self.family_column)
+        present = (~is_missing(given) & ~is_missing(family)).to_numpy()
+        names = (given + " " + family).filter(pl.Series(present))
+        codes = encode(pl.concat([flat.cast(pl.Utf8), names.cast(pl.Utf8)])).codes.astype(np.int64)
+        alias_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        name_offsets = np.concatenate([[0], np.cumsum(present)]).astype(np.int64)
+        return (alias_offsets, codes[: len(flat)]), (name_offsets, codes[len(flat) :])
