@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from linkage.model._lookup import lookup_sum
+
 FloatArray = npt.NDArray[np.float64]
 
 # Probabilities are kept inside [PROB_FLOOR, PROB_CEIL] so no weight is infinite
@@ -92,23 +94,16 @@ def raise_exact_m(m: FloatArray, u: FloatArray) -> bool:
     return True
 
 
-def _log_tables(probs: Sequence[FloatArray]) -> list[FloatArray]:
-    """log p with level 0 mapped to 0 (a null contributes no evidence)."""
-    tables = []
-    for p in probs:
-        t = np.zeros(len(p), dtype=np.float64)
-        t[1:] = np.log(p[1:])
-        tables.append(t)
+def _log_tables(probs: Sequence[FloatArray]) -> FloatArray:
+    """(k x 256) table of log p, with level 0 mapped to 0 (a null contributes no evidence)."""
+    tables = np.zeros((len(probs), 256), dtype=np.float64)
+    for j, p in enumerate(probs):
+        tables[j, 1 : len(p)] = np.log(p[1:])
     return tables
 
 
-def _log_likelihood_terms(
-    patterns: npt.NDArray[np.uint8], tables: Sequence[FloatArray]
-) -> FloatArray:
-    total = np.zeros(patterns.shape[0], dtype=np.float64)
-    for j, t in enumerate(tables):
-        total += t[patterns[:, j]]
-    return total
+def _log_likelihood_terms(patterns: npt.NDArray[np.uint8], tables: FloatArray) -> FloatArray:
+    return lookup_sum(patterns, tables)
 
 
 def initial_prior(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -13,10 +11,11 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.errors import ConfigError, InvalidInputError, ModelNotFittedError
-from linkage.model import _estimation as est
 from linkage.model import _scoring as sc
+from linkage.model import _training
 from linkage.model._explain import FieldWeight, explain_row, tf_deltas
-from linkage.model._patterns import check_gamma, distinct_patterns, level_error
+from linkage.model._lookup import column_max
+from linkage.model._patterns import check_gamma, level_error
 from linkage.model._serialise import (
     FORMAT_VERSION,
     model_from_dict,
@@ -24,6 +23,7 @@ from linkage.model._serialise import (
     read_model_file,
     write_model_file,
 )
+from linkage.model._training import check_probabilities
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,10 +40,6 @@ class ComparisonLike(Protocol):
 
     @property
     def level_labels(self) -> Sequence[str]: ...
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -102,34 +98,10 @@ class FellegiSunterModel:
         if not 0.0 < self.tf_min_frequency <= 1.0:
             raise ConfigError(f"tf_min_frequency must be in (0, 1], got {self.tf_min_frequency}")
         self.set_thresholds(self.match_threshold, self.review_threshold)
-        self.m = self._checked_probs("m", self.m)
-        self.u = self._checked_probs("u", self.u)
+        self.m = check_probabilities("m", self.m, self.comparison_names, self.n_levels)
+        self.u = check_probabilities("u", self.u, self.comparison_names, self.n_levels)
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             raise ConfigError(f"prior must be in (0, 1), got {self.prior}")
-
-    def _checked_probs(
-        self, what: str, probs: Sequence[npt.ArrayLike] | None
-    ) -> list[FloatArray] | None:
-        if probs is None:
-            return None
-        if len(probs) != len(self.comparison_names):
-            raise ConfigError(
-                f"{what} has {len(probs)} arrays for {self.n_comparisons} comparisons"
-            )
-        out = []
-        for name, n, p in zip(self.comparison_names, self.n_levels, probs, strict=True):
-            array = np.array(p, dtype=np.float64)
-            if array.shape != (n,):
-                raise ConfigError(
-                    f"{what} of {name!r} must have {n} entries, got shape {array.shape}"
-                )
-            if not (
-                np.all(np.isfinite(array[1:])) and np.all(array[1:] > 0) and np.all(array[1:] <= 1)
-            ):
-                raise ConfigError(f"{what} of {name!r} must lie in (0, 1] at levels 1..k")
-            array[0] = 0.0
-            out.append(array)
-        return out
 
     # -- description ------------------------------------------------------------
 
@@ -195,20 +167,7 @@ class FellegiSunterModel:
         Returns:
             The model (updated in place).
         """
-        gamma = check_gamma(gamma_random, self.n_levels)
-        if gamma.shape[0] == 0:
-            raise InvalidInputError("gamma_random has no rows", field="gamma_random")
-        counts = est.level_counts(gamma, self.n_levels)
-        self.u = [est.smoothed(c, smoothing) for c in counts]
-        self.training_stats["u"] = {
-            "n_random_pairs": int(gamma.shape[0]),
-            "smoothing": float(smoothing),
-            "non_null_pairs": {
-                n: int(c[1:].sum()) for n, c in zip(self.comparison_names, counts, strict=True)
-            },
-        }
-        self.trained_at = _now()
-        return self
+        return _training.estimate_u(self, gamma_random, smoothing=smoothing)
 
     def fit_em(
         self, gamma: npt.ArrayLike, *, max_iter: int = 100, tol: float = 1e-6, fix_u: bool = True
@@ -237,42 +196,7 @@ class FellegiSunterModel:
         Raises:
             ModelNotFittedError: ``fix_u`` is set but u has not been estimated.
         """
-        started = time.perf_counter()
-        if fix_u and self.u is None:
-            msg = "u has not been estimated: call estimate_u first, or fit_em(..., fix_u=False)"
-            raise ModelNotFittedError(msg)
-        checked = check_gamma(gamma, self.n_levels)
-        if checked.shape[0] == 0:
-            raise InvalidInputError("gamma has no rows", field="gamma")
-        patterns, counts = distinct_patterns(checked, self.n_levels)
-        if self.u is None:
-            w = counts.astype(np.float64)
-            u0 = [est.smoothed(c, 1.0) for c in est.level_counts(patterns, self.n_levels, w)]
-        else:
-            u0 = self.u
-        m0 = est.initial_m(self.n_levels)
-        for mj, uj in zip(m0, u0, strict=True):
-            est.raise_exact_m(mj, uj)
-        prior0 = est.initial_prior(patterns, counts, m0, u0)
-        result = est.run_em(
-            patterns, counts, m0, u0, prior0, max_iter=max_iter, tol=tol, fix_u=fix_u
-        )
-        self.m, self.u, self.prior = result.m, result.u, result.prior
-        self.trained_at = _now()
-        self.training_stats["em"] = {
-            "n_pairs": int(checked.shape[0]),
-            "n_patterns": int(patterns.shape[0]),
-            "fix_u": fix_u,
-            "max_iter": max_iter,
-            "tol": tol,
-            "initial_prior": prior0,
-            "iterations": result.iterations,
-            "converged": result.converged,
-            "log_likelihood": result.log_likelihood,
-            "constrained": [self.comparison_names[j] for j in result.constrained],
-            "seconds": round(time.perf_counter() - started, 4),
-        }
-        return self
+        return _training.fit_em(self, gamma, max_iter=max_iter, tol=tol, fix_u=fix_u)
 
     def fit_labelled(
         self, gamma: npt.ArrayLike, is_match: npt.ArrayLike, *, smoothing: float = 1.0
@@ -290,27 +214,7 @@ class FellegiSunterModel:
         Raises:
             InvalidInputError: Labels of the wrong length, or only one class present.
         """
-        checked = check_gamma(gamma, self.n_levels)
-        labels = np.asarray(is_match, dtype=bool)
-        if labels.shape != (checked.shape[0],):
-            msg = f"is_match needs one label per pair ({checked.shape[0]}), got {labels.shape}"
-            raise InvalidInputError(msg, field="is_match")
-        n_match = int(labels.sum())
-        if n_match == 0 or n_match == labels.size:
-            raise InvalidInputError("is_match needs both matches and non-matches", field="is_match")
-        match_w = labels.astype(np.float64)
-        m_counts = est.level_counts(checked, self.n_levels, match_w)
-        u_counts = est.level_counts(checked, self.n_levels, 1.0 - match_w)
-        self.m = [est.smoothed(c, smoothing) for c in m_counts]
-        self.u = [est.smoothed(c, smoothing) for c in u_counts]
-        self.prior = float(np.clip(n_match / labels.size, est.PROB_FLOOR, est.PROB_CEIL))
-        self.trained_at = _now()
-        self.training_stats["labelled"] = {
-            "n_pairs": int(labels.size),
-            "n_matches": n_match,
-            "smoothing": float(smoothing),
-        }
-        return self
+        return _training.fit_labelled(self, gamma, is_match, smoothing=smoothing)
 
     # -- scoring ----------------------------------------------------------------
 
@@ -387,7 +291,7 @@ class FellegiSunterModel:
     def _raise_on_nan(self, gamma: npt.NDArray[np.uint8], weights: npt.NDArray[Any]) -> None:
         # NaN only comes from a level the comparison does not have (see _scoring).
         if np.isnan(weights).any():
-            bad = np.flatnonzero(gamma.max(axis=0) >= np.asarray(self.n_levels))
+            bad = np.flatnonzero(column_max(gamma) >= np.asarray(self.n_levels))
             raise level_error(int(bad[0]), self.n_levels)
 
     @staticmethod

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.errors import InvalidInputError
+from linkage.model._lookup import column_max, lookup_sum
 
 # Below this many possible patterns a dense bincount beats sorting the keys.
 _DENSE_LIMIT = 1 << 22
@@ -37,7 +38,7 @@ def check_gamma(
         raise InvalidInputError(msg, field="gamma")
     array = np.ascontiguousarray(array)
     if check_levels and array.shape[0] > 0:
-        too_high = np.flatnonzero(array.max(axis=0) >= np.asarray(n_levels))
+        too_high = np.flatnonzero(column_max(array) >= np.asarray(n_levels))
         if too_high.size:
             raise level_error(int(too_high[0]), n_levels)
     return array
@@ -66,11 +67,13 @@ def _pack(
     gamma: npt.NDArray[np.uint8], columns: Sequence[int], n_levels: Sequence[int]
 ) -> npt.NDArray[np.uint64]:
     """Mixed-radix key of the given columns (first column most significant)."""
-    keys = np.zeros(gamma.shape[0], dtype=np.uint64)
-    for j in columns:
-        np.multiply(keys, np.uint64(n_levels[j]), out=keys)
-        np.add(keys, gamma[:, j], out=keys, casting="unsafe")
-    return keys
+    # key = sum_j level_j * radix_j: a table lookup per column, summed.
+    table = np.zeros((gamma.shape[1], 256), dtype=np.uint64)
+    radix = 1
+    for j in reversed(columns):
+        table[j, : n_levels[j]] = np.arange(n_levels[j], dtype=np.uint64) * np.uint64(radix)
+        radix *= n_levels[j]
+    return lookup_sum(gamma, table)
 
 
 def _unpack(keys: npt.NDArray[np.uint64], n_levels: Sequence[int]) -> npt.NDArray[np.uint8]:

@@ -1,27 +1,21 @@
 """Vectorised scoring: log2 Bayes-factor tables and their lookups.
 
-Weights are looked up, never computed per pair. For large inputs two adjacent
-uint8 gamma columns are read as one uint16 (a free view of the same bytes) and
-looked up in a 65,536-entry table holding the sum of both fields' weights, so
-each pair costs k/2 gathers; rows are processed in cache-sized chunks.
+Weights are looked up, never computed per pair (see `_lookup.lookup_sum`).
 Table entries for levels a comparison does not have are NaN, which turns an
 out-of-range level into a detectable NaN instead of a silent wrong weight.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from linkage.model._lookup import lookup_sum
 
-_CHUNK = 1 << 14  # rows per chunk: the chunk's temporaries stay in L1/L2 cache
-_SMALL = 4096  # below this many rows the plain per-column lookup is cheaper
-_LITTLE_ENDIAN = sys.byteorder == "little"
+FloatArray = npt.NDArray[np.float64]
 
 
 def weight_tables(m: Sequence[FloatArray], u: Sequence[FloatArray]) -> list[FloatArray]:
@@ -42,48 +36,9 @@ def padded_tables(tables: Sequence[FloatArray]) -> FloatArray:
     return out
 
 
-def _pair_tables(padded: FloatArray) -> list[FloatArray]:
-    """65,536-entry tables indexed by the uint16 view of columns (2i, 2i+1)."""
-    out = []
-    for i in range(padded.shape[0] // 2):
-        a, b = padded[2 * i], padded[2 * i + 1]
-        # Little-endian: the uint16 value is gamma[:, 2i] + 256 * gamma[:, 2i+1].
-        low, high = (a, b) if _LITTLE_ENDIAN else (b, a)
-        out.append(np.ascontiguousarray((high[:, None] + low[None, :]).ravel()))
-    return out
-
-
 def sum_weights(gamma: npt.NDArray[np.uint8], padded: FloatArray) -> FloatArray:
     """Row sums of the field weights (float64); NaN marks a row with an unknown level."""
-    n, k = gamma.shape
-    out = np.zeros(n, dtype=np.float64)
-    if n == 0 or k == 0:
-        return out
-    if n < _SMALL or k == 1:
-        for j in range(k):
-            out += padded[j][gamma[:, j]]
-        return out
-    pairs = _pair_tables(padded)
-    n_pairs = len(pairs)
-    wide = gamma[:, : 2 * n_pairs]
-    if not wide.flags.c_contiguous:
-        wide = np.ascontiguousarray(wide)
-    view = wide.view(np.uint16)
-    tail = padded[k - 1] if k % 2 else None
-    tmp = np.empty(_CHUNK, dtype=np.float64)
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        rows = view[start:stop]
-        acc = out[start:stop]
-        scratch = tmp[: stop - start]
-        np.take(pairs[0], rows[:, 0], out=acc)
-        for i in range(1, n_pairs):
-            np.take(pairs[i], rows[:, i], out=scratch)
-            acc += scratch
-        if tail is not None:
-            np.take(tail, gamma[start:stop, k - 1], out=scratch)
-            acc += scratch
-    return out
+    return lookup_sum(gamma, padded)
 
 
 def gather_weights(gamma: npt.NDArray[np.uint8], padded: FloatArray) -> npt.NDArray[np.float32]:

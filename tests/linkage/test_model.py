@@ -202,7 +202,7 @@ def _reference_patterns(gamma: npt.NDArray[np.uint8]) -> dict[tuple[int, ...], i
 def test_distinct_patterns_match_numpy_unique(n_levels: list[int]) -> None:
     rng = np.random.default_rng(7)
     # Few distinct values per column so patterns repeat.
-    base = rng.integers(0, 3, size=(300, len(n_levels)))
+    base = rng.integers(0, 3, size=(5_000, len(n_levels)))  # > 4096: the chunked path
     gamma = (base * (np.array(n_levels) - 1) // 2).astype(np.uint8)
     gamma = np.concatenate([gamma, gamma[:100]])
     patterns, counts = distinct_patterns(gamma, n_levels)
