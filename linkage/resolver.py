@@ -15,6 +15,7 @@ before the in-memory index changes and before the caller hears of it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,7 @@ import polars as pl
 
 from linkage.errors import (
     InvalidRecordError,
+    LinkageError,
     ModelNotFittedError,
     PersonNotFoundError,
     RecordNotFoundError,
@@ -64,6 +66,7 @@ class MasterPersonIndex:
         max_block_size: int = 1000,
     ) -> None:
         self.store = store
+        self.lock = threading.RLock()
         self.scorer = scorer
         self.thresholds = thresholds or Thresholds()
         self.columns = RecordColumns(max_block_size=max_block_size)
@@ -106,6 +109,9 @@ class MasterPersonIndex:
             rows = self.columns.append(scorer.standardise(frame), persons, probs, outcomes)
             for row, person in zip(rows.tolist(), persons, strict=True):
                 self.members.setdefault(person, set()).add(row)
+        refresh = getattr(scorer, "refresh_frequencies", None)
+        if refresh is not None:
+            refresh(self.columns.frame)
         self.merges = self.store.merges()
         self.redirect = {m.merged_person_id: m.survivor_person_id for m in self.merges}
         for flag in self.store.reviews():
@@ -135,7 +141,14 @@ class MasterPersonIndex:
             raise InvalidRecordError(msg, field="person")
         scorer = self._need_scorer()
         query = scorer.standardise(canonical_frame([{**attributes, "agency": "", "record_id": ""}]))
-        best = self._score_people(query, exclude=None)
+        with self.lock:
+            return self._ranked(
+                self._score_people(query, exclude=None), max_results, min_probability
+            )
+
+    def _ranked(
+        self, best: dict[int, tuple[float, Explanation]], max_results: int, min_probability: float
+    ) -> list[IdentityMatch]:
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.person_ids[kv[0]]))
         out = []
         for person, (probability, explanation) in ranked[: max(max_results, 1)]:
@@ -208,6 +221,10 @@ class MasterPersonIndex:
         Raises:
             PersonNotFoundError: no such identity.
         """
+        with self.lock:
+            return self._get_person(person_id)
+
+    def _get_person(self, person_id: str) -> Person:
         survivor = person_id
         while survivor in self.redirect:
             survivor = self.redirect[survivor]
@@ -244,19 +261,28 @@ class MasterPersonIndex:
     def batch(self) -> Iterator[None]:
         """Group upserts and deletes into one durable commit (bulk streams).
 
-        If the commit fails the in-memory index is reloaded from the store.
+        Library errors (bad input, not found) are raised before anything changes.
+        Any other failure rolls the transaction back and reloads memory from the store.
         """
+        outer = False
         try:
-            with self.store.transaction():
+            with self.store.transaction() as outer:
                 yield
-        except BaseException:
-            self.__init__(
-                self.store,
-                self.scorer,
-                self.thresholds,  # type: ignore[misc]
-                max_block_size=self.columns.max_block_size,
-            )
+        except LinkageError:
             raise
+        except BaseException:
+            if outer:
+                self._reload()
+            raise
+
+    def _reload(self) -> None:
+        fresh = MasterPersonIndex(
+            self.store, self.scorer, self.thresholds, max_block_size=self.columns.max_block_size
+        )
+        with self.lock:
+            for name, value in vars(fresh).items():
+                if name != "lock":
+                    setattr(self, name, value)
 
     def upsert(self, record: Mapping[str, Any]) -> UpsertResult:
         """Add or replace one record and link it (see the module docstring).
@@ -304,7 +330,8 @@ class MasterPersonIndex:
             person = self.get_person(right)
             rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
         query = scorer.standardise(canonical_frame([attributes]))
-        scores = scorer.score(query, self.columns.frame[rows])
+        with self.lock:
+            scores = scorer.score(query, self.columns.frame[rows])
         best = int(np.lexsort((rows, -scores.probability))[0])
         return self._explain(scores, best, self.columns.refs([rows[best]])[0])
 

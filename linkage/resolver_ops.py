@@ -45,7 +45,7 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
     key = (agency, record_id)
     attributes = clean_attributes(record)
     scorer = mpi._need_scorer()
-    with mpi.batch():
+    with mpi.batch(), mpi.lock:
         existing = mpi.store.get_record(agency, record_id)
         if existing is not None and dict(existing.attributes) == attributes:
             return _replay(mpi, existing)
@@ -123,7 +123,7 @@ def _replay(mpi: MasterPersonIndex, stored: StoredRecord) -> UpsertResult:
 def delete(mpi: MasterPersonIndex, agency: str, record_id: str) -> tuple[str, bool, list[str]]:
     """Delete a record and re-evaluate its identity."""
     key = (agency, record_id)
-    with mpi.batch():
+    with mpi.batch(), mpi.lock:
         if key not in mpi.columns.row_of:
             msg = f"no record ({agency!r}, {record_id!r})"
             raise RecordNotFoundError(msg)

@@ -148,13 +148,17 @@ class Store:
             self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group writes into one atomic, durable commit; nested calls join the outer one."""
+    def transaction(self) -> Iterator[bool]:
+        """Group writes into one atomic, durable commit; nested calls join the outer one.
+
+        Yields:
+            True for the outermost transaction (the one that commits).
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield
+                    yield False
                 finally:
                     self._depth -= 1
                 return
@@ -162,7 +166,7 @@ class Store:
             self._depth = 1
             seq_before = self._seq
             try:
-                yield
+                yield True
                 if self._seq != seq_before:
                     self.set_meta("seq", str(self._seq))
                 self._conn.execute("COMMIT")

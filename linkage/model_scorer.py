@@ -1,0 +1,77 @@
+"""The real-time scorer: the batch engine's standardisation, comparisons and trained model.
+
+Adapts :func:`linkage.standardise.standardise`, :func:`linkage.comparisons.compare_one`
+and :class:`linkage.model.FellegiSunterModel` to the :class:`linkage.index.Scorer`
+protocol the master person index uses, so real-time and batch scores agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from linkage.comparisons import Comparison, compare_one, default_comparisons
+from linkage.comparisons.comparison import comparison_from_dict
+from linkage.comparisons.engine import term_frequencies
+from linkage.index import Scores
+from linkage.model import FellegiSunterModel
+from linkage.standardise import standardise
+
+
+class ModelScorer:
+    """Scores one query against candidates with a trained Fellegi-Sunter model.
+
+    Args:
+        model: a fitted model.
+        comparisons: the comparisons it was trained with (from the model file when stored).
+        version: label reported with every answer.
+    """
+
+    def __init__(
+        self, model: FellegiSunterModel, comparisons: tuple[Comparison, ...], version: str
+    ) -> None:
+        self.model = model
+        self.comparisons = comparisons
+        self.version = version
+        self.prior_weight = float(model.prior_weight)
+        self.comparison_names = tuple(model.comparison_names)
+        self.level_labels = tuple(tuple(labels) for labels in model.level_labels)
+        self.frequencies: dict[str, dict[Any, float]] = {}
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> ModelScorer:
+        """Load a batch run's ``model.json``."""
+        model = FellegiSunterModel.from_json(path)
+        if model.comparisons:
+            comparisons = tuple(comparison_from_dict(c) for c in model.comparisons)
+        else:
+            comparisons = tuple(default_comparisons())
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        return cls(model, comparisons, model.version or f"model-{digest}")
+
+    def standardise(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The batch standardisation."""
+        return standardise(frame)
+
+    def refresh_frequencies(self, frame: pl.DataFrame) -> None:
+        """Term frequencies of the indexed records (for tf-adjusted comparisons)."""
+        if frame.height:
+            self.frequencies = term_frequencies(frame, self.comparisons)
+
+    def score(self, query: pl.DataFrame, candidates: pl.DataFrame) -> Scores:
+        """Levels, field weights, match weights and probabilities of each candidate."""
+        vectors = compare_one(
+            query.row(0, named=True),
+            candidates,
+            self.comparisons,
+            term_frequencies=self.frequencies or None,
+        )
+        tf = vectors.tf or None
+        field_weights = self.model.field_weights(vectors.gamma, tf).astype(np.float64)
+        weight = self.model.match_weight(vectors.gamma, tf)
+        probability = np.asarray(self.model.match_probability(weight), dtype=np.float64)
+        return Scores(weight, probability, field_weights, vectors.gamma)

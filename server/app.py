@@ -1,0 +1,133 @@
+"""Build the gRPC server: the index, the servicer, health, reflection and limits.
+
+``create_server(config)`` builds and binds but does not start; tests bind
+port 0 on 127.0.0.1 and read the chosen port from the result. Interceptors
+(authentication, purpose of use, audit) are passed in by the caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from linkage.errors import ConfigError
+from linkage.index import Scorer
+from linkage.resolver import MasterPersonIndex
+from linkage.store import Store
+from server.config import ServerConfig
+from server.gen.linkage.v1 import linkage_pb2, linkage_pb2_grpc
+from server.servicer import LinkageServicer
+
+log = logging.getLogger("server")
+SERVICE_NAME = linkage_pb2.DESCRIPTOR.services_by_name["LinkageService"].full_name
+
+
+@dataclass
+class RunningParts:
+    """What :func:`create_server` built, for the caller to start, stop and inspect."""
+
+    server: grpc.Server
+    port: int
+    index: MasterPersonIndex
+    health: health.HealthServicer
+
+
+def load_scorer(config: ServerConfig) -> Scorer | None:
+    """The scorer named by ``scorer`` ("module:factory"), else the model at ``model_path``.
+
+    Returns None when neither is configured (the server then answers
+    FAILED_PRECONDITION to scoring calls).
+    """
+    if config.scorer:
+        module_name, _, attr = config.scorer.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            msg = f"scorer {config.scorer!r} cannot be imported: {exc}"
+            raise ConfigError(msg) from exc
+        scorer: Scorer = factory()
+        return scorer
+    if config.model_path and Path(config.model_path).exists():
+        from linkage.model_scorer import ModelScorer
+
+        return ModelScorer.from_json(config.model_path)
+    if config.model_path:
+        log.warning("model file %s not found; scoring calls will fail", config.model_path)
+    return None
+
+
+def build_index(config: ServerConfig) -> MasterPersonIndex:
+    """Open the store, load the scorer and restore (or bootstrap) the index."""
+    store = Store(
+        config.store_path, synchronous="FULL" if config.synchronous == "FULL" else "NORMAL"
+    )
+    index = MasterPersonIndex(
+        store, load_scorer(config), config.thresholds(), max_block_size=config.max_block_size
+    )
+    if config.bootstrap_dir and store.count_records() == 0 and index.scorer is not None:
+        from linkage.bootstrap import bootstrap_from_batch
+
+        count = bootstrap_from_batch(index, config.bootstrap_dir)
+        log.info("bootstrapped %d records from %s", count, config.bootstrap_dir)
+    return index
+
+
+def create_server(
+    config: ServerConfig,
+    *,
+    index: MasterPersonIndex | None = None,
+    interceptors: Sequence[grpc.ServerInterceptor] = (),
+) -> RunningParts:
+    """Build a server bound to ``config.host:config.port`` (port 0 picks a free port).
+
+    Args:
+        config: server settings.
+        index: an index to serve (built from ``config`` when omitted).
+        interceptors: server interceptors, outermost first.
+
+    Returns:
+        The unstarted server, its bound port, the index and the health servicer.
+    """
+    index = index or build_index(config)
+    options = [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.max_workers, thread_name_prefix="rpc"),
+        interceptors=list(interceptors),
+        options=options,
+        maximum_concurrent_rpcs=config.max_workers * 8,
+    )
+    servicer = LinkageServicer(
+        index,
+        max_bulk_streams=config.max_bulk_streams,
+        bulk_group_size=config.bulk_group_size,
+        default_max_results=config.default_max_results,
+    )
+    linkage_pb2_grpc.add_LinkageServiceServicer_to_server(servicer, server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    serving = health_pb2.HealthCheckResponse.SERVING
+    health_servicer.set("", serving)
+    health_servicer.set(
+        SERVICE_NAME,
+        serving if index.scorer is not None else health_pb2.HealthCheckResponse.NOT_SERVING,
+    )
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    if port == 0:
+        msg = f"cannot bind {config.host}:{config.port}"
+        raise ConfigError(msg)
+    return RunningParts(server, port, index, health_servicer)
