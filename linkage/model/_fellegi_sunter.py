@@ -113,10 +113,15 @@ class FellegiSunterModel:
 
         Args:
             comparisons: The comparisons, in gamma column order.
-            **kwargs: Other fields (``tf_comparisons``, thresholds, ``comparisons`` config...).
+            **kwargs: Other fields (thresholds, ``comparisons`` config...). ``tf_comparisons``
+                defaults to the comparisons whose ``tf_adjusted`` attribute is true.
         """
         names = [c.name for c in comparisons]
         labels = [list(c.level_labels) for c in comparisons]
+        # linkage.comparisons objects say whether they are tf-adjusted.
+        kwargs.setdefault(
+            "tf_comparisons", [c.name for c in comparisons if getattr(c, "tf_adjusted", False)]
+        )
         return cls(comparison_names=names, level_labels=labels, **kwargs)
 
     @property

@@ -554,14 +554,19 @@ def test_invalid_model_is_refused(kwargs: dict, message: str) -> None:
 
 def test_for_comparisons_builds_from_comparison_objects() -> None:
     class Comparison:
-        def __init__(self, name: str, level_labels: list[str]) -> None:
+        def __init__(self, name: str, level_labels: list[str], tf_adjusted: bool = False) -> None:
             self.name = name
             self.level_labels = level_labels
+            self.tf_adjusted = tf_adjusted
 
     model = FellegiSunterModel.for_comparisons(
-        [Comparison("given", ["null", "exact", "else"]), Comparison("dob", ["null", "exact"])],
+        [
+            Comparison("given", ["null", "exact", "else"], True),
+            Comparison("dob", ["null", "exact"]),
+        ],
         match_threshold=0.8,
     )
     assert model.comparison_names == ["given", "dob"]
     assert model.n_levels == [3, 2]
+    assert model.tf_comparisons == ["given"]
     assert model.match_threshold == 0.8
