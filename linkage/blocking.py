@@ -1,0 +1,486 @@
+"""Blocking: candidate pairs from records that agree on cheap keys.
+
+A :class:`BlockingRule` is a tuple of key expressions evaluated once per record
+(standardised columns or derived keys such as :func:`dob_sorted_key`); two
+records are a candidate pair under the rule when they agree exactly, with no
+key missing, on every key. List keys (``alias_names``, :func:`dob_masked_keys`)
+are exploded, so records agree when they share any element.
+
+Each rule groups records by their keys (a hash group-by in polars), drops
+blocks larger than ``max_block_size`` (reported, never silently) and emits the
+``left < right`` pairs inside every block with numpy index arithmetic. The
+rules' pairs are unioned and duplicates dropped. Pairs are ``uint32`` row
+positions into the frame (``docs/CONTRACTS.md`` §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage.encoding import encode
+from linkage.errors import ConfigError
+
+LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
+LINK_TYPES: tuple[str, ...] = get_args(LinkType)
+DEFAULT_MAX_BLOCK_SIZE = 1000
+_U32 = np.uint32
+
+
+@dataclass(frozen=True, eq=False)
+class KeyVariants:
+    """Alternative forms of one key: records agree when they agree on any one form.
+
+    Attributes:
+        name: label used in rule names.
+        variants: scalar expressions, one per form.
+    """
+
+    name: str
+    variants: tuple[pl.Expr, ...]
+
+
+Key = pl.Expr | KeyVariants
+
+
+@dataclass(frozen=True, eq=False)
+class BlockingRule:
+    """Pairs of records that agree exactly on every key.
+
+    Attributes:
+        name: label used in reports.
+        keys: polars expressions evaluated on the standardised frame (list
+            expressions are exploded), at most one :class:`KeyVariants`.
+    """
+
+    name: str
+    keys: tuple[Key, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            msg = "a blocking rule needs at least one key"
+            raise ConfigError(msg)
+        if sum(isinstance(k, KeyVariants) for k in self.keys) > 1:
+            msg = f"rule {self.name!r}: at most one KeyVariants key"
+            raise ConfigError(msg)
+
+    def key_frame(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """One row per (record, key combination): ``row`` and integer keys, nothing missing."""
+        variants = next((k for k in self.keys if isinstance(k, KeyVariants)), None)
+        scalar = [k for k in self.keys if not isinstance(k, KeyVariants)]
+        if variants is None:
+            return _key_frame(frame, scalar)
+        parts = [
+            _key_frame(frame, [*scalar, form]).with_columns(pl.lit(i, pl.UInt8).alias("variant"))
+            for i, form in enumerate(variants.variants)
+        ]
+        return pl.concat(parts)
+
+
+def _key_frame(frame: pl.DataFrame, keys: Sequence[pl.Expr]) -> pl.DataFrame:
+    """``row`` and ``k0..kn`` with lists exploded, missing keys dropped, text as integer codes."""
+    names = [f"k{i}" for i in range(len(keys))]
+    keyed = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+        *(key.alias(name) for key, name in zip(keys, names, strict=True)),
+    )
+    lists = [n for n in names if isinstance(keyed.schema[n], pl.List)]
+    for name in lists:
+        keyed = keyed.explode(name)
+    present = [
+        pl.col(n).is_not_null() & (pl.col(n).str.strip_chars() != "")
+        if keyed.schema[n] == pl.Utf8
+        else pl.col(n).is_not_null()
+        for n in names
+    ]
+    keyed = keyed.filter(pl.all_horizontal(present))
+    if lists:
+        keyed = keyed.unique()
+    return keyed.with_columns(
+        pl.col(n).cast(pl.Categorical).to_physical() for n in names if keyed.schema[n] == pl.Utf8
+    )
+
+
+def block_on(*columns: str | Key, name: str | None = None) -> BlockingRule:
+    """A rule: records agree exactly (non-null) on all the given columns or expressions.
+
+    Args:
+        *columns: standardised column names, polars expressions (derived keys;
+            list expressions match on any shared element) or one
+            :class:`KeyVariants` (match on any one form).
+        name: label for reports; defaults to the keys' names joined by ``+``.
+
+    Returns:
+        The blocking rule.
+    """
+    keys = tuple(pl.col(c) if isinstance(c, str) else c for c in columns)
+    if name is None:
+        name = "+".join(k.name if isinstance(k, KeyVariants) else _expr_name(k) for k in keys)
+    return BlockingRule(name=name, keys=keys)
+
+
+def _expr_name(expr: pl.Expr) -> str:
+    """Output name of an expression, or its text."""
+    try:
+        return expr.meta.output_name()
+    except pl.exceptions.ComputeError:
+        return str(expr)
+
+
+def dob_sorted_key() -> pl.Expr:
+    """Year, min(day, month), max(day, month) as one integer: tolerant of day-month swaps."""
+    day, month = pl.col("dob_day").cast(pl.Int32), pl.col("dob_month").cast(pl.Int32)
+    return (
+        pl.col("dob_year").cast(pl.Int32) * 10000
+        + pl.min_horizontal(day, month) * 100
+        + pl.max_horizontal(day, month)
+    ).alias("dob_sorted")
+
+
+def dob_masked_keys() -> KeyVariants:
+    """``YYYYMMDD`` with one of its eight digits masked: records one digit apart share a form."""
+    digits = (
+        pl.col("dob_year").cast(pl.Int64) * 10000
+        + pl.col("dob_month").cast(pl.Int64) * 100
+        + pl.col("dob_day").cast(pl.Int64)
+    )
+    forms = tuple(
+        (digits // 10 ** (8 - i) * 10 ** (8 - i) + digits % 10 ** (7 - i)).alias("dob_masked")
+        for i in range(8)
+    )
+    return KeyVariants(name="dob_masked", variants=forms)
+
+
+def sorted_pair_key(first: str, second: str) -> pl.Expr:
+    """The two columns' values in sorted order, joined: tolerant of the two being swapped."""
+    a, b = pl.col(first), pl.col(second)
+    return (
+        pl.when(a <= b)
+        .then(pl.concat_str(a, pl.lit("|"), b))
+        .otherwise(pl.concat_str(b, pl.lit("|"), a))
+        .alias(f"sorted({first},{second})")
+    )
+
+
+def all_names_key() -> pl.Expr:
+    """List of the record's "GIVEN FAMILY" name and its alias names (exploded when blocking)."""
+    primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
+    aliases = pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    return pl.concat_list(primary, aliases).alias("all_names")
+
+
+def default_rules() -> tuple[BlockingRule, ...]:
+    """Rules tuned on the synthetic multi-agency data (see the module tests and README figures).
+
+    Between them they tolerate nicknames, given/family swaps, day-month
+    transpositions and one-digit date typos, a typo in either name, missing
+    dates and aliases, while keeping blocks small.
+    """
+    return (
+        block_on("family_sdx", dob_sorted_key(), name="family_sdx+dob_sorted"),
+        block_on("given_root", dob_sorted_key(), name="given_root+dob_sorted"),
+        block_on(
+            sorted_pair_key("given_mph", "family_mph"), "dob_year", name="names_mph_sorted+year"
+        ),
+        block_on("family_sdx", "given_sdx", dob_masked_keys(), name="sdx_names+dob_masked"),
+        block_on("phone_std"),
+        block_on("email_std"),
+        block_on("family_first", "given_first", "postcode_std"),
+        block_on(all_names_key(), name="all_names"),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class BlockingSettings:
+    """Validated blocking settings.
+
+    Attributes:
+        rules: the blocking rules, applied in order.
+        link_type: ``link_only`` keeps pairs from different agencies,
+            ``dedupe_only`` pairs within one agency, ``link_and_dedupe`` all.
+        max_block_size: blocks with more records than this are skipped and reported.
+    """
+
+    rules: tuple[BlockingRule, ...]
+    link_type: LinkType = "link_and_dedupe"
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+
+    def __post_init__(self) -> None:
+        if self.link_type not in LINK_TYPES:
+            msg = f"link_type must be one of {LINK_TYPES}, not {self.link_type!r}"
+            raise ConfigError(msg)
+        if self.max_block_size < 2:
+            msg = f"max_block_size must be at least 2, not {self.max_block_size}"
+            raise ConfigError(msg)
+        if not self.rules:
+            msg = "at least one blocking rule is needed"
+            raise ConfigError(msg)
+        names = [r.name for r in self.rules]
+        if len(set(names)) != len(names):
+            msg = f"blocking rule names must be unique: {names}"
+            raise ConfigError(msg)
+
+
+@dataclass(frozen=True)
+class RuleReport:
+    """Pairs one rule produced: all of them, and those no earlier rule had."""
+
+    rule: str
+    pairs: int
+    new_pairs: int
+
+
+@dataclass(frozen=True)
+class CappedBlock:
+    """A block skipped because it held more than ``max_block_size`` records."""
+
+    rule: str
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BlockingReport:
+    """What blocking produced; completeness figures only when truth is known.
+
+    Attributes:
+        n_records: records in the frame.
+        link_type: the link type used.
+        rules: per-rule pair counts, in rule order.
+        capped_blocks: blocks skipped for size.
+        total_pairs: distinct candidate pairs.
+        possible_pairs: all pairs allowed by the link type.
+        reduction_ratio: ``1 - total_pairs / possible_pairs``.
+        true_pairs: matching pairs allowed by the link type (from ``true_person_id``).
+        true_pairs_found: matching pairs among the candidates.
+        pairs_completeness: ``true_pairs_found / true_pairs``.
+    """
+
+    n_records: int
+    link_type: str
+    rules: tuple[RuleReport, ...]
+    capped_blocks: tuple[CappedBlock, ...]
+    total_pairs: int
+    possible_pairs: int
+    reduction_ratio: float
+    true_pairs: int | None = None
+    true_pairs_found: int | None = None
+    pairs_completeness: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary for ``summary.json``."""
+        return {
+            "n_records": self.n_records,
+            "link_type": self.link_type,
+            "rules": [vars(r) for r in self.rules],
+            "capped_blocks": [vars(b) for b in self.capped_blocks],
+            "total_pairs": self.total_pairs,
+            "possible_pairs": self.possible_pairs,
+            "reduction_ratio": self.reduction_ratio,
+            "true_pairs": self.true_pairs,
+            "true_pairs_found": self.true_pairs_found,
+            "pairs_completeness": self.pairs_completeness,
+        }
+
+
+def generate_pairs(
+    frame: pl.DataFrame,
+    rules: Sequence[BlockingRule] | None = None,
+    *,
+    link_type: LinkType = "link_and_dedupe",
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+) -> tuple[pl.DataFrame, BlockingReport]:
+    """Candidate pairs from the union of the blocking rules.
+
+    Args:
+        frame: standardised records (``docs/CONTRACTS.md`` §2); ``agency`` is
+            needed unless ``link_type`` is ``link_and_dedupe``.
+        rules: blocking rules; :func:`default_rules` when ``None``.
+        link_type: which pairs are allowed (see :class:`BlockingSettings`).
+        max_block_size: blocks with more records are skipped and reported.
+
+    Returns:
+        ``(pairs, report)``: pairs has ``left < right`` ``uint32`` columns,
+        distinct, sorted; the report counts pairs per rule and capped blocks.
+    """
+    settings = BlockingSettings(
+        rules=tuple(default_rules() if rules is None else rules),
+        link_type=link_type,
+        max_block_size=max_block_size,
+    )
+    agency = _agency_codes(frame, settings.link_type)
+    keys_per_rule: list[npt.NDArray[np.uint64]] = []
+    capped: list[CappedBlock] = []
+    for rule in settings.rules:
+        keys, rule_capped = _rule_pairs(frame, rule, settings.max_block_size, agency, link_type)
+        keys_per_rule.append(keys)
+        capped.extend(rule_capped)
+    all_keys, new_counts = _union(keys_per_rule)
+    pairs = pl.DataFrame(
+        {
+            "left": (all_keys >> np.uint64(32)).astype(_U32),
+            "right": (all_keys & np.uint64(0xFFFFFFFF)).astype(_U32),
+        }
+    )
+    reports = tuple(
+        RuleReport(rule=r.name, pairs=len(k), new_pairs=int(n))
+        for r, k, n in zip(settings.rules, keys_per_rule, new_counts, strict=True)
+    )
+    report = _report(frame, pairs, settings.link_type, reports, tuple(capped))
+    return pairs, report
+
+
+def _agency_codes(frame: pl.DataFrame, link_type: str) -> npt.NDArray[np.int32] | None:
+    """Agency code per record, when the link type needs it."""
+    if link_type == "link_and_dedupe":
+        return None
+    if "agency" not in frame.columns:
+        msg = f"link_type {link_type!r} needs an 'agency' column"
+        raise ConfigError(msg)
+    return encode(frame["agency"]).codes
+
+
+def _rule_pairs(
+    frame: pl.DataFrame,
+    rule: BlockingRule,
+    max_block_size: int,
+    agency: npt.NDArray[np.int32] | None,
+    link_type: str,
+) -> tuple[npt.NDArray[np.uint64], list[CappedBlock]]:
+    """Sorted distinct pair keys (``left << 32 | right``) of one rule, and its capped blocks."""
+    keyed = rule.key_frame(frame)
+    names = [c for c in keyed.columns if c != "row"]
+    blocks = keyed.group_by(names).agg(pl.col("row"), pl.len().alias("size"))
+    too_big = blocks.filter(pl.col("size") > max_block_size).sort("size", descending=True)
+    firsts = too_big.select(pl.col("row").list.first())["row"]
+    capped = [
+        CappedBlock(rule=rule.name, key=key, size=int(size))
+        for key, size in zip(_describe_keys(frame, rule, firsts), too_big["size"], strict=True)
+    ]
+    kept = blocks.filter((pl.col("size") >= 2) & (pl.col("size") <= max_block_size))
+    rows = kept["row"].explode().to_numpy().astype(_U32, copy=False)
+    left, right = pairs_within_blocks(rows, kept["size"].to_numpy())
+    if agency is not None:
+        same = agency[left] == agency[right]
+        keep = ~same if link_type == "link_only" else same
+        left, right = left[keep], right[keep]
+    low, high = np.minimum(left, right).astype(np.uint64), np.maximum(left, right)
+    keys = np.sort((low << np.uint64(32)) | high.astype(np.uint64))
+    return _distinct_sorted(keys), capped
+
+
+def _describe_keys(frame: pl.DataFrame, rule: BlockingRule, rows: pl.Series) -> list[str]:
+    """The rule's scalar key values of given records (one per capped block), for reports."""
+    scalar = [k for k in rule.keys if isinstance(k, pl.Expr)]
+    values = frame[rows.to_numpy()].select(k.alias(f"k{i}") for i, k in enumerate(scalar))
+    as_text = [
+        pl.col(c).list.join(",") if isinstance(t, pl.List) else pl.col(c).cast(pl.Utf8)
+        for c, t in values.schema.items()
+    ]
+    text = values.select(pl.concat_str(as_text, separator="|", ignore_nulls=True))
+    return text.to_series().fill_null("").to_list()
+
+
+def _distinct_sorted(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Distinct values of a sorted array."""
+    if len(keys) < 2:
+        return keys
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+
+
+def pairs_within_blocks(
+    rows: npt.NDArray[np.uint32], sizes: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """All ``(rows[i], rows[j])``, ``i < j`` inside each block of consecutive ``sizes``.
+
+    ``left`` comes before ``right`` in its block; it is smaller when the rows are sorted.
+    """
+    sizes = sizes.astype(np.int64)
+    if len(rows) == 0:
+        return np.empty(0, _U32), np.empty(0, _U32)
+    starts = np.cumsum(sizes) - sizes
+    position = np.arange(len(rows), dtype=np.int64) - np.repeat(starts, sizes)
+    after = np.repeat(sizes, sizes) - 1 - position
+    left_index = np.repeat(np.arange(len(rows), dtype=np.int64), after)
+    first = np.cumsum(after) - after
+    offset = np.arange(len(left_index), dtype=np.int64) - np.repeat(first, after)
+    right_index = left_index + 1 + offset
+    return rows[left_index], rows[right_index]
+
+
+def _union(
+    keys_per_rule: list[npt.NDArray[np.uint64]],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Sorted distinct pair keys over all rules, and how many each rule added first."""
+    union = np.empty(0, np.uint64)
+    new_counts = np.zeros(len(keys_per_rule), np.int64)
+    for i, keys in enumerate(keys_per_rule):
+        if len(union):
+            at = np.minimum(np.searchsorted(union, keys), len(union) - 1)
+            keys = keys[union[at] != keys]
+        new_counts[i] = len(keys)
+        if len(keys):
+            union = np.sort(np.concatenate((union, keys)))
+    return union, new_counts
+
+
+def _choose2(counts: pl.Expr) -> pl.Expr:
+    """``C(n, 2)`` of a count expression, as Int64."""
+    n = counts.cast(pl.Int64)
+    return n * (n - 1) // 2
+
+
+def _group_pairs(frame: pl.DataFrame, by: list[str]) -> int:
+    """Pairs of records that share every column in ``by`` (counted, not enumerated)."""
+    counts = frame.group_by(by).len()
+    return int(counts.select(_choose2(pl.col("len")).sum()).item())
+
+
+def _report(
+    frame: pl.DataFrame,
+    pairs: pl.DataFrame,
+    link_type: str,
+    rules: tuple[RuleReport, ...],
+    capped: tuple[CappedBlock, ...],
+) -> BlockingReport:
+    """Counts, reduction ratio and, with ``true_person_id``, pairs completeness."""
+    n = frame.height
+    all_pairs = n * (n - 1) // 2
+    if link_type == "link_and_dedupe":
+        possible = all_pairs
+    else:
+        within = _group_pairs(frame, ["agency"])
+        possible = within if link_type == "dedupe_only" else all_pairs - within
+    total = pairs.height
+    reduction = 1.0 - total / possible if possible else 0.0
+    true_pairs = found = completeness = None
+    if "true_person_id" in frame.columns:
+        truth = frame.select(pl.col("true_person_id").rank("dense")).to_series().to_numpy()
+        person = frame.filter(pl.col("true_person_id").is_not_null())
+        same_person = _group_pairs(person, ["true_person_id"])
+        if link_type == "link_and_dedupe":
+            true_pairs = same_person
+        else:
+            within = _group_pairs(person, ["true_person_id", "agency"])
+            true_pairs = within if link_type == "dedupe_only" else same_person - within
+        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+        valid = frame["true_person_id"].is_not_null().to_numpy()
+        found = int(np.count_nonzero((truth[left] == truth[right]) & valid[left]))
+        completeness = found / true_pairs if true_pairs else 1.0
+    return BlockingReport(
+        n_records=n,
+        link_type=link_type,
+        rules=rules,
+        capped_blocks=capped,
+        total_pairs=total,
+        possible_pairs=possible,
+        reduction_ratio=reduction,
+        true_pairs=true_pairs,
+        true_pairs_found=found,
+        pairs_completeness=completeness,
+    )
