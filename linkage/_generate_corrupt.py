@@ -75,6 +75,16 @@ def wrong_digit(value: str, rnd: random.Random) -> str:
     return value[:i] + new + value[i + 1 :]
 
 
+def wrong_subscriber_digit(value: str, rnd: random.Random) -> str:
+    """Replace one of the last eight digits of a phone number (never the 0 / +61 prefix)."""
+    positions = [i for i, ch in enumerate(value) if ch.isdigit()][-8:]
+    if not positions:
+        return value
+    i = rnd.choice(positions)
+    new = rnd.choice([d for d in "0123456789" if d != value[i]])
+    return value[:i] + new + value[i + 1 :]
+
+
 def transpose_digits(value: str, rnd: random.Random) -> str:
     """Swap two adjacent digits (falls back to a wrong digit when they are equal)."""
     pairs = [i for i in range(len(value) - 1) if value[i].isdigit() and value[i + 1].isdigit()]
@@ -126,35 +136,37 @@ def sample_rows(rng: np.random.Generator, eligible: BoolArray, rate: float) -> I
     return np.flatnonzero(hit).astype(np.int64)
 
 
-def mobile_format(nsn: pl.Expr, fmt: pl.Expr) -> pl.Expr:
-    """Format a 9-digit national mobile number in one of five ways (fmt 0..4)."""
-    a, b, c = nsn.str.slice(0, 3), nsn.str.slice(3, 3), nsn.str.slice(6, 3)
-    return (
-        pl.when(fmt == 0)
-        .then(pl.concat_str([pl.lit("0"), a, pl.lit(" "), b, pl.lit(" "), c]))
-        .when(fmt == 1)
-        .then(pl.concat_str([pl.lit("+61 "), a, pl.lit(" "), b, pl.lit(" "), c]))
-        .when(fmt == 2)
-        .then(pl.concat_str([pl.lit("0"), a, pl.lit("-"), b, pl.lit("-"), c]))
-        .when(fmt == 3)
-        .then(pl.concat_str([pl.lit("0"), nsn]))
-        .otherwise(pl.concat_str([pl.lit("+61"), nsn]))
+# Phone layouts, indexed by is_landline * 5 + style: prefix, middle and last separators.
+# A mobile is written prefix + 3 digits + middle + 3 digits + separator + 3 digits; a landline
+# prefix + area digit + middle + 4 digits + separator + 4 digits (style 3 drops the area code).
+_PHONE_PREFIX = ("0", "+61 ", "0", "0", "+61", "(0", "0", "0", "", "+61 ")
+_PHONE_MIDDLE = (" ", " ", "-", "", "", ") ", " ", "", "", " ")
+_PHONE_SEPARATOR = (" ", " ", "-", "", "", " ", " ", "", " ", " ")
+
+
+def phone_format(nsn: pl.Expr, landline: pl.Expr, style: pl.Expr) -> pl.Expr:
+    """Write a 9-digit national number in one of five styles (0..4) per kind.
+
+    Mobiles: "0412 345 678", "+61 412 345 678", "0412-345-678", "0412345678",
+    "+61412345678". Landlines: "(03) 9123 4567", "03 9123 4567", "0391234567",
+    "9123 4567", "+61 3 9123 4567".
+    """
+    layout = landline.cast(pl.Int64) * 5 + style
+
+    def table(values: tuple[str, ...]) -> pl.Expr:
+        return pl.lit(pl.Series(values, dtype=pl.String)).gather(layout)
+
+    first = (
+        pl.when(~landline)
+        .then(nsn.str.slice(0, 3))
+        .when(style == 3)
+        .then(pl.lit(""))
+        .otherwise(nsn.str.slice(0, 1))
     )
-
-
-def landline_format(nsn: pl.Expr, fmt: pl.Expr) -> pl.Expr:
-    """Format a 9-digit national landline number in one of five ways (fmt 0..4)."""
-    area, a, b = nsn.str.slice(0, 1), nsn.str.slice(1, 4), nsn.str.slice(5, 4)
-    return (
-        pl.when(fmt == 0)
-        .then(pl.concat_str([pl.lit("(0"), area, pl.lit(") "), a, pl.lit(" "), b]))
-        .when(fmt == 1)
-        .then(pl.concat_str([pl.lit("0"), area, pl.lit(" "), a, pl.lit(" "), b]))
-        .when(fmt == 2)
-        .then(pl.concat_str([pl.lit("0"), nsn]))
-        .when(fmt == 3)
-        .then(pl.concat_str([a, pl.lit(" "), b]))
-        .otherwise(pl.concat_str([pl.lit("+61 "), area, pl.lit(" "), a, pl.lit(" "), b]))
+    second = pl.when(landline).then(nsn.str.slice(1, 4)).otherwise(nsn.str.slice(3, 3))
+    third = pl.when(landline).then(nsn.str.slice(5, 4)).otherwise(nsn.str.slice(6, 3))
+    return pl.concat_str(
+        [table(_PHONE_PREFIX), first, table(_PHONE_MIDDLE), second, table(_PHONE_SEPARATOR), third]
     )
 
 

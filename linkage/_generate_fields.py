@@ -17,12 +17,12 @@ from linkage._generate_agencies import PROFILES
 from linkage._generate_corrupt import (
     IntArray,
     Vocab,
-    landline_format,
-    mobile_format,
+    phone_format,
     sample_rows,
     transpose_digits,
     typo,
     wrong_digit,
+    wrong_subscriber_digit,
 )
 from linkage._generate_people import EMAIL_DOMAINS, People
 from linkage.data import names as data
@@ -262,13 +262,11 @@ def contact(
     frame = pl.DataFrame({"nsn": number, "fmt": rng.integers(0, 5, n), "land": use_landline})
     nsn = pl.col("nsn").cast(pl.String).str.zfill(9)
     phone = frame.select(
-        pl.when(pl.col("nsn") < 0)
-        .then(None)
-        .when(pl.col("land"))
-        .then(landline_format(nsn, pl.col("fmt")))
-        .otherwise(mobile_format(nsn, pl.col("fmt")))
+        pl.when(pl.col("nsn") >= 0).then(phone_format(nsn, pl.col("land"), pl.col("fmt")))
     ).to_series()
-    phone = _scatter_map(phone, sample_rows(rng, number >= 0, PHONE_DIGIT_RATE), wrong_digit, rnd)
+    phone = _scatter_map(
+        phone, sample_rows(rng, number >= 0, PHONE_DIGIT_RATE), wrong_subscriber_digit, rnd
+    )
 
     names = pl.Series(people.names.values)
     clean = (
