@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from linkage import _generate_fields as fields
-from linkage._generate_agencies import AGENCY_BY_ROLE, PROFILES
+from linkage._generate_agencies import AGENCY_BY_ROLE, PROFILES, AgencyProfile
 from linkage._generate_corrupt import IntArray, dob_to_agency
 from linkage._generate_fields import (
     ALIAS_RATE,
@@ -61,8 +61,10 @@ __all__ = [
     "NAME_SWAP_RATE",
     "NICKNAME_RATE",
     "OUTPUT_COLUMNS",
+    "PROFILES",
     "RECORDS_PER_PERSON_P",
     "TYPO_RATE",
+    "AgencyProfile",
     "generate",
     "write_extracts",
 ]
@@ -299,7 +301,12 @@ def write_extracts(
 def _mapping_table(agency: str, identifiers: dict[str, str], fmt: str) -> str:
     """One ``[agency.NAME]`` TOML table (strings quoted JSON-style, valid TOML)."""
     profile = PROFILES[agency]
-    lines = [f"# {agency}.{fmt}: dates written as {profile.date_style}", f"[agency.{agency}]"]
+    lines = [
+        f"# {agency}.{fmt}: dates of birth written as {profile.dob_format}. dob_format is not set:",
+        "# linkage.standardise detects the format itself, keeps year-only dates and pivots",
+        "# two-digit years into the past (a fixed strptime format would drop or misread them).",
+        f"[agency.{agency}]",
+    ]
     lines += [f"{k} = {json.dumps(v)}" for k, v in profile.columns.items()]
     lines.append(f"truth = {json.dumps(profile.truth)}")
     lines.append(f"alias_separator = {json.dumps(profile.alias_separator)}")
