@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
@@ -101,20 +102,36 @@ def standardise(frame: pl.DataFrame, *, today: dt.date | None = None) -> pl.Data
         The input frame with the added columns; the original columns are kept.
     """
     src = _inputs(frame)
-    by_name: dict[str, pl.Series] = {}
-    for series in (
+    # Polars releases the GIL, so the vectorised columns (both cores) run while
+    # this thread does the per-distinct-value Python work.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        vectorised = pool.submit(_vectorised_columns, src, frame)
+        by_name = {s.name: s for s in _distinct_value_columns(src, today)}
+        by_name.update((s.name, s) for s in vectorised.result())
+    added = [by_name[c] for c in OUTPUT_COLUMNS]
+    added += [by_name[f"{c}_std"] for c in _identifier_columns(frame.columns)]
+    return frame.with_columns(added)
+
+
+def _distinct_value_columns(src: pl.DataFrame, today: dt.date | None) -> list[pl.Series]:
+    """Columns computed by Python functions once per distinct value."""
+    return [
         *names.name_columns(src),
         *dates.dob_columns(src, today),
         contact.sex_column(src["sex"]),
-        *addresses.address_columns(src["street"]),
         *addresses.place_columns(src),
+    ]
+
+
+def _vectorised_columns(src: pl.DataFrame, frame: pl.DataFrame) -> list[pl.Series]:
+    """Columns computed as polars expressions (high-cardinality inputs)."""
+    return [
+        *addresses.address_columns(src["street"]),
+        addresses.postcode_column(src["postcode"]),
         contact.phone_column(src["phone"]),
         contact.email_column(src["email"]),
-    ):
-        by_name[series.name] = series
-    added = [by_name[c] for c in OUTPUT_COLUMNS]
-    added += [contact.identifier_column(frame[c], c) for c in _identifier_columns(frame.columns)]
-    return frame.with_columns(added)
+        *(contact.identifier_column(frame[c], c) for c in _identifier_columns(frame.columns)),
+    ]
 
 
 def _text(value: Any) -> str | None:

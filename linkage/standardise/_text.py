@@ -22,9 +22,10 @@ from anyascii import anyascii
 
 NON_ASCII = r"[^\x00-\x7F]"
 
-# A rewrite step: (regex, literal replacement). Replacements never use group
-# references, so the same text works for polars and for ``re.sub``.
+# A rewrite step: (regex, replacement). Group references are written ``${1}``
+# (polars syntax) and translated to ``\g<1>`` for ``re.sub``.
 Step = tuple[str, str]
+_GROUP_REF = re.compile(r"\$\{(\w+)\}")
 
 
 def fold(value: str) -> str:
@@ -47,7 +48,7 @@ def fold_series(series: pl.Series) -> pl.Series:
 
 def compile_steps(steps: Sequence[Step]) -> list[tuple[re.Pattern[str], str]]:
     """Compile rewrite steps for the per-value path."""
-    return [(re.compile(pattern), repl) for pattern, repl in steps]
+    return [(re.compile(pattern), _GROUP_REF.sub(r"\\g<\1>", repl)) for pattern, repl in steps]
 
 
 def apply_steps(value: str, steps: Sequence[tuple[re.Pattern[str], str]]) -> str:
@@ -85,6 +86,7 @@ def map_distinct(
     """
     values = series.drop_nulls().unique()
     rows = [tuple(func(v)) for v in values.to_list()]
-    table = pl.DataFrame(rows, schema=schema, orient="row").with_columns(values.alias("__key"))
-    keyed = pl.DataFrame({"__key": series})
-    return keyed.join(table, on="__key", how="left", maintain_order="left").drop("__key")
+    table = pl.DataFrame(rows, schema=schema, orient="row")
+    # Codes into the distinct values, then a gather: cheaper than a join.
+    codes = series.cast(pl.Enum(values)).to_physical()
+    return table.select(pl.all().gather(codes))

@@ -90,12 +90,9 @@ ADDRESS_COLUMNS = ("unit", "street_number", "street_name", "street_type", "po_bo
 STREET_STEPS: list[Step] = [
     (r"['`.]", ""),
     (r"[^A-Z0-9/-]+", " "),
-    (r" +/", "/"),
-    (r"/ +", "/"),
-    (r" +-", "-"),
-    (r"- +", "-"),
-    (r"^[ /-]+|[ /-]+$", ""),
+    (r" ?([/-]) ?", "${1}"),
 ]
+_STREET_STRIP = " /-"
 _UNIT_WORDS = "UNIT|U|FLAT|FLT|F|APARTMENT|APT|SUITE|STE|SHOP|VILLA|TOWNHOUSE|STUDIO|ROOM|RM"
 _UNIT_ID = r"[0-9]+[A-Z]?|[A-Z]"
 _TYPES = "|".join(sorted(STREET_TYPES, key=len, reverse=True))
@@ -120,7 +117,7 @@ def clean_street(value: str | None) -> str | None:
     """Fold, upper-case and tidy a street line (``"3 / 12 Smith St."`` -> ``"3/12 SMITH ST"``)."""
     if value is None:
         return None
-    return apply_steps(fold(value).upper(), _STREET_STEPS) or None
+    return apply_steps(fold(value).upper(), _STREET_STEPS).strip(_STREET_STRIP) or None
 
 
 def address_parts(street: str | None) -> tuple[str | None, ...]:
@@ -155,29 +152,34 @@ def address_columns(street: pl.Series) -> list[pl.Series]:
     """The six address columns for a street series, as polars expressions."""
     folded = fold_series(as_text(street))
     s = pl.col("s")
-    frame = pl.DataFrame({"s": folded}).select(
-        empty_to_null(steps_expr(s.str.to_uppercase(), STREET_STEPS)).alias("s")
+    # Materialise each stage so no regex runs twice (struct fields would re-run it).
+    frame = (
+        pl.DataFrame({"s": folded})
+        .select(
+            empty_to_null(
+                steps_expr(s.str.to_uppercase(), STREET_STEPS).str.strip_chars(_STREET_STRIP)
+            ).alias("s")
+        )
+        .with_columns(
+            s.str.extract(PO_BOX_PATTERN, 1).alias("po"),
+            s.str.extract_groups(STREET_PATTERN).alias("parts"),
+        )
+        .unnest("parts")
     )
-    po = s.str.extract(PO_BOX_PATTERN, 1)
-    parts = s.str.extract_groups(STREET_PATTERN)
-    is_po = po.is_not_null()
-    unit = pl.coalesce(parts.struct.field("u1"), parts.struct.field("u2"))
-    number = parts.struct.field("number")
-    name = parts.struct.field("name")
-    kind = parts.struct.field("type").replace_strict(
-        STREET_TYPES, default=None, return_dtype=pl.Utf8
-    )
-    lead = empty_to_null(pl.concat_str([unit + "/", number], separator="", ignore_nulls=True))
-    std = pl.concat_str([lead, name, kind], separator=" ", ignore_nulls=True)
+    is_po = pl.col("po").is_not_null()
+    unit = pl.coalesce("u1", "u2")
+    kind = pl.col("type").replace_strict(STREET_TYPES, default=None, return_dtype=pl.Utf8)
+    lead = empty_to_null(pl.concat_str([unit + "/", "number"], separator="", ignore_nulls=True))
+    std = pl.concat_str([lead, "name", kind], separator=" ", ignore_nulls=True)
     none = pl.lit(None, dtype=pl.Utf8)
     out = frame.select(
         pl.when(is_po).then(none).otherwise(unit).alias("unit"),
-        pl.when(is_po).then(none).otherwise(number).alias("street_number"),
-        pl.when(is_po).then(none).otherwise(name).alias("street_name"),
+        pl.when(is_po).then(none).otherwise(pl.col("number")).alias("street_number"),
+        pl.when(is_po).then(none).otherwise(pl.col("name")).alias("street_name"),
         pl.when(is_po).then(none).otherwise(kind).alias("street_type"),
-        po.alias("po_box"),
+        pl.col("po").alias("po_box"),
         pl.when(is_po)
-        .then(pl.lit("PO BOX ") + po)
+        .then(pl.lit("PO BOX ") + pl.col("po"))
         .when(s.is_not_null())
         .then(std)
         .otherwise(none)
@@ -211,17 +213,21 @@ def standardise_postcode(value: str | None) -> str | None:
 
 
 def place_columns(frame: pl.DataFrame) -> list[pl.Series]:
-    """``suburb_std, postcode_std, state_std`` for a canonical frame."""
+    """``suburb_std`` and ``state_std`` for a canonical frame (distinct values)."""
     suburb = map_distinct(
         as_text(frame["suburb"]), lambda v: (standardise_suburb(v),), {"suburb_std": pl.Utf8()}
     )
     state = map_distinct(
         as_text(frame["state"]), lambda v: (standardise_state(v),), {"state_std": pl.Utf8()}
     )
+    return [suburb.to_series(), state.to_series()]
+
+
+def postcode_column(postcode: pl.Series) -> pl.Series:
+    """``postcode_std`` for a postcode series (vectorised)."""
     raw = pl.col("postcode").str.strip_chars(" ")
-    postcode = (
-        pl.DataFrame({"postcode": as_text(frame["postcode"])})
+    return (
+        pl.DataFrame({"postcode": as_text(postcode)})
         .select(pl.when(raw.str.contains(_POSTCODE)).then(raw.str.zfill(4)).alias("postcode_std"))
         .to_series()
     )
-    return [suburb.to_series(), postcode, state.to_series()]

@@ -92,11 +92,17 @@ def phone_column(series: pl.Series) -> pl.Series:
     """``phone_std`` for a phone series: fast path in polars, ``phonenumbers`` on the rest."""
     phones = as_text(series)
     national = pl.col("p").str.replace_all(PHONE_SEPARATORS, "").str.extract(PHONE_FAST, 1)
-    fast = pl.DataFrame({"p": phones}).select(
-        national.is_not_null().alias("handled"),
-        pl.when(national.str.contains(PHONE_VALID_AU)).then(pl.lit("+61") + national).alias("std"),
+    fast = (
+        pl.DataFrame({"p": phones})
+        .select(national.alias("n"))
+        .select(
+            pl.col("n").is_not_null().alias("handled"),
+            pl.when(pl.col("n").str.contains(PHONE_VALID_AU))
+            .then(pl.lit("+61") + pl.col("n"))
+            .alias("std"),
+        )
     )
-    rest = phones.filter(~fast["handled"] & phones.is_not_null()).unique().to_list()
+    rest = phones.filter(~fast["handled"]).drop_nulls().unique().to_list()
     if not rest:
         return fast["std"].alias("phone_std")
     slow = phones.replace_strict(
