@@ -21,6 +21,8 @@ ROLE_NAMES = ("respondent", "affected_family_member", "child", "other")
 RESPONDENT, AFM, CHILD, OTHER = 0, 1, 2, 3
 MALE, FEMALE, X_SEX = 0, 1, 2
 
+# Name frequencies: (rank + offset) ** -exponent within each list (SMITH ~1.4%, JAMES ~3.5%).
+SURNAME_EXPONENT, GIVEN_EXPONENT, ZIPF_OFFSET = 0.7, 0.8, 3.0
 HOUSEHOLD_SIZE_P = (0.30, 0.25, 0.18, 0.14, 0.08, 0.05)  # sizes 1..6
 RESPONDENT_MALE_RATE = 0.78
 SAME_SEX_COUPLE_RATE = 0.08
@@ -48,9 +50,9 @@ EMAIL_DOMAINS = (
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
-def zipf_weights(n: int, exponent: float = 1.0) -> np.ndarray:
-    """Zipf-like probabilities for ranks 1..n."""
-    w = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** exponent
+def zipf_weights(n: int, exponent: float = 1.0, offset: float = 0.0) -> np.ndarray:
+    """Zipf-like probabilities for ranks 1..n: proportional to (rank + offset) ** -exponent."""
+    w = 1.0 / (np.arange(1, n + 1, dtype=np.float64) + offset) ** exponent
     return np.asarray(w / w.sum(), dtype=np.float64)
 
 
@@ -110,7 +112,9 @@ def _name_tables() -> tuple[
     """Shared name vocabulary with male, female and surname codes and their weights."""
     surname_weight: dict[str, float] = {}
     for group, members in data.SURNAME_GROUPS.items():
-        for name, w in zip(members, zipf_weights(len(members), 0.9), strict=True):
+        for name, w in zip(
+            members, zipf_weights(len(members), SURNAME_EXPONENT, ZIPF_OFFSET), strict=True
+        ):
             surname_weight[name] = (
                 surname_weight.get(name, 0.0) + w * data.SURNAME_GROUP_WEIGHTS[group]
             )
@@ -122,9 +126,9 @@ def _name_tables() -> tuple[
     return (
         vocab,
         male,
-        zipf_weights(len(male), 0.8),
+        zipf_weights(len(male), GIVEN_EXPONENT, ZIPF_OFFSET),
         female,
-        zipf_weights(len(female), 0.8),
+        zipf_weights(len(female), GIVEN_EXPONENT, ZIPF_OFFSET),
         surnames,
         sw / sw.sum(),
     )
