@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.encoding import encode, is_missing
+from linkage.encoding import EncodedColumn, encode, is_missing
 from linkage.errors import InvalidInputError
 
 IndexArray = npt.NDArray[np.int64]
@@ -41,6 +41,15 @@ class Column:
 
     data: npt.NDArray[Any]
     null: BoolArray
+
+
+def encode_values(series: pl.Series) -> EncodedColumn:
+    """:func:`linkage.encoding.encode` after setting missing strings (blank) to null."""
+    if series.dtype == pl.Utf8:
+        blank = is_missing(series)
+        if blank.sum() > series.null_count():
+            series = series.set(blank, None)
+    return encode(series)
 
 
 def python_value(value: Any) -> Any:
@@ -190,13 +199,13 @@ class ValueTable:
                 if self._frame_codes is not None:
                     codes = self._frame_codes(a)
                 else:
-                    codes = encode(self.series(a)).codes
+                    codes = encode_values(self.series(a)).codes
                 self._codes[key] = (codes, codes)
             else:
                 sa, sb = self.series(a), self.series(b)
                 if sa.dtype != sb.dtype:
                     sb = sb.cast(sa.dtype)
-                codes = encode(pl.concat([sa, sb])).codes
+                codes = encode_values(pl.concat([sa, sb])).codes
                 self._codes[key] = (codes[: len(sa)], codes[len(sa) :])
         return self._codes[key]
 

@@ -20,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.comparisons._table import BoolArray, IndexArray, ValueTable
+from linkage.comparisons._table import BoolArray, IndexArray, ValueTable, encode_values
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.levels import ElseLevel, Level
-from linkage.encoding import EncodedColumn, encode
+from linkage.encoding import EncodedColumn
 from linkage.errors import InvalidInputError
 
 #: Deduplicate value pairs when a sample has at most this fraction of distinct pairs.
@@ -57,7 +57,7 @@ class _Encodings:
     def get(self, column: str) -> EncodedColumn:
         if column not in self._cache:
             if column in self.frame.columns:
-                self._cache[column] = encode(self.frame.get_column(column))
+                self._cache[column] = encode_values(self.frame.get_column(column))
             else:
                 codes = np.full(self.frame.height, -1, dtype=np.int32)
                 self._cache[column] = EncodedColumn(codes, pl.Series(column, [], dtype=pl.Utf8))

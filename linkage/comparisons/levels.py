@@ -121,8 +121,10 @@ class Level(ABC):
 
     def compare(self, left: Any, right: Any) -> BoolArray:
         """Evaluate on aligned value arrays (or mappings column -> aligned arrays)."""
-        lmap = left if isinstance(left, Mapping) else {self._col(): left}
-        rmap = right if isinstance(right, Mapping) else {self._col(): right}
+        level = self.bound("value")
+        name = level.column or "value"
+        lmap = left if isinstance(left, Mapping) else {name: left}
+        rmap = right if isinstance(right, Mapping) else {name: right}
         n = len(next(iter(lmap.values())))
         names = set(lmap) | set(rmap)
         columns = {
@@ -131,7 +133,7 @@ class Level(ABC):
         }
         table = ValueTable(2 * n, columns=columns)
         index = np.arange(n, dtype=np.int64)
-        return self.evaluate(table, index, index + n)
+        return level.evaluate(table, index, index + n)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Level) and self.to_dict() == other.to_dict()
