@@ -201,7 +201,11 @@ def standardise_suburb(value: str | None) -> str | None:
 
 def standardise_state(value: str | None) -> str | None:
     """Australian state or territory code (``"Victoria"`` -> ``"VIC"``); None when unknown."""
-    return STATES.get(_clean_words(value)) if value else None
+    if not value:
+        return None
+    words = _clean_words(value)
+    # "N.S.W." cleans to "N S W"; try the letters run together as well.
+    return STATES.get(words) or STATES.get(words.replace(" ", ""))
 
 
 def standardise_postcode(value: str | None) -> str | None:
