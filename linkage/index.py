@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.blocking import BlockingRule, default_rules
+from linkage.blocking import BlockingRule, KeyVariants, default_rules
 from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, LIST_COLUMNS, TEXT_COLUMNS
 
 _SEP = "\x1f"
@@ -82,24 +82,50 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def rule_forms(rules: Sequence[BlockingRule]) -> list[tuple[str, list[pl.Expr]]]:
+    """(label, key expressions) of every rule, one entry per ``KeyVariants`` form."""
+    forms: list[tuple[str, list[pl.Expr]]] = []
+    for number, rule in enumerate(rules):
+        variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
+        scalar = [k for k in rule.keys if not isinstance(k, KeyVariants)]
+        if variants is None:
+            forms.append((str(number), scalar))
+        else:
+            forms.extend(
+                (f"{number}.{i}", [*scalar, form]) for i, form in enumerate(variants.variants)
+            )
+    return forms
+
+
 def blocking_hashes(
     std: pl.DataFrame, rules: Sequence[BlockingRule]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
-    """(row, key hash) for every blocking key of every row under every rule."""
+    """(row, key hash) for every blocking key of every row under every rule.
+
+    Evaluates the batch rules' own key expressions (so both paths block alike)
+    and hashes the key values themselves, which are stable across frames.
+    """
     rows: list[npt.NDArray[np.uint32]] = []
     hashes: list[npt.NDArray[np.uint64]] = []
-    for number, rule in enumerate(rules):
-        keys = rule.key_frame(std)
-        if keys.height == 0:
-            continue
-        parts = [pl.lit(str(number))] + [
-            pl.col(c).cast(pl.Utf8) for c in keys.columns if c != "row"
-        ]
-        hashed = keys.select(
-            "row", pl.concat_str(parts, separator=_SEP).hash(seed=17).alias("h")
-        ).unique()
-        rows.append(hashed["row"].to_numpy().astype(np.uint32))
-        hashes.append(hashed["h"].to_numpy().astype(np.uint64))
+    for label, keys in rule_forms(rules):
+        names = [f"k{i}" for i in range(len(keys))]
+        keyed = std.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+            *(key.alias(name) for key, name in zip(keys, names, strict=True)),
+        )
+        for name in names:
+            if isinstance(keyed.schema[name], pl.List):
+                keyed = keyed.explode(name)
+        text = [pl.col(n).cast(pl.Utf8) for n in names]
+        present = [t.is_not_null() & (t.str.strip_chars() != "") for t in text]
+        hashed = (
+            keyed.filter(pl.all_horizontal(present))
+            .select("row", pl.concat_str([pl.lit(label), *text], separator=_SEP).hash(seed=17))
+            .unique()
+        )
+        if hashed.height:
+            rows.append(hashed["row"].to_numpy().astype(np.uint32))
+            hashes.append(hashed[hashed.columns[1]].to_numpy().astype(np.uint64))
     if not rows:
         return np.empty(0, np.uint32), np.empty(0, np.uint64)
     return np.concatenate(rows), np.concatenate(hashes)
@@ -129,6 +155,7 @@ class RecordColumns:
         person: npt.ArrayLike,
         probability: npt.ArrayLike,
         outcome: npt.ArrayLike,
+        keys: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]] | None = None,
     ) -> npt.NDArray[np.int64]:
         """Append standardised rows; returns their row positions. Replaced keys' old rows die."""
         start, count = self.n, std.height
@@ -152,7 +179,7 @@ class RecordColumns:
             if old is not None:
                 self.alive[old] = False
             self.row_of[key] = start + offset
-        rows, hashes = blocking_hashes(std, self.rules)
+        rows, hashes = keys if keys is not None else blocking_hashes(std, self.rules)
         if count > _REBUILD_AFTER // 4 or self._delta_size + len(rows) > _REBUILD_AFTER:
             self._rebuild(rows.astype(np.uint32) + np.uint32(start), hashes)
         else:
@@ -190,9 +217,12 @@ class RecordColumns:
         self._base_hash, self._base_rows = all_h[order], all_r[order]
         self._delta, self._delta_size = {}, 0
 
-    def candidates(self, query_std: pl.DataFrame) -> npt.NDArray[np.int64]:
+    def candidates(
+        self, query_std: pl.DataFrame, hashes: npt.NDArray[np.uint64] | None = None
+    ) -> npt.NDArray[np.int64]:
         """Live rows sharing a blocking key with the (one-row) query; oversized blocks skipped."""
-        _, hashes = blocking_hashes(query_std, self.rules)
+        if hashes is None:
+            hashes = blocking_hashes(query_std, self.rules)[1]
         if len(hashes) == 0:
             return np.empty(0, np.int64)
         hashes = np.unique(hashes)

@@ -15,12 +15,14 @@ before the in-memory index changes and before the caller hears of it.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from linkage.errors import (
@@ -147,7 +149,10 @@ class MasterPersonIndex:
             )
 
     def _ranked(
-        self, best: dict[int, tuple[float, Explanation]], max_results: int, min_probability: float
+        self,
+        best: dict[int, tuple[float, Callable[[], Explanation]]],
+        max_results: int,
+        min_probability: float,
     ) -> list[IdentityMatch]:
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.person_ids[kv[0]]))
         out = []
@@ -159,18 +164,21 @@ class MasterPersonIndex:
                     self.person_ids[person],
                     probability,
                     self.thresholds.band(probability),
-                    explanation,
+                    explanation(),
                     self._refs(person),
                 )
             )
         return out
 
     def _score_people(
-        self, query: pl.DataFrame, exclude: tuple[str, str] | None
-    ) -> dict[int, tuple[float, Explanation]]:
-        """Best probability (and its explanation) per identity among blocked candidates."""
+        self,
+        query: pl.DataFrame,
+        exclude: tuple[str, str] | None,
+        hashes: npt.NDArray[np.uint64] | None = None,
+    ) -> dict[int, tuple[float, Callable[[], Explanation]]]:
+        """Best probability (and a thunk for its explanation) per identity among candidates."""
         scorer = self._need_scorer()
-        rows = self.columns.candidates(query)
+        rows = self.columns.candidates(query, hashes)
         if exclude is not None and exclude in self.columns.row_of:
             rows = rows[rows != self.columns.row_of[exclude]]
         if len(rows) == 0:
@@ -178,16 +186,17 @@ class MasterPersonIndex:
         scores = scorer.score(query, self.columns.frame[rows])
         people = self.columns.person[rows]
         order = np.lexsort((rows, -scores.probability))
-        best: dict[int, tuple[float, Explanation]] = {}
+        best: dict[int, tuple[float, Callable[[], Explanation]]] = {}
         for i in order.tolist():
             person = int(people[i])
             if person not in best:
-                ref = self.columns.refs([rows[i]])[0]
-                best[person] = (float(scores.probability[i]), self._explain(scores, i, ref))
+                thunk = functools.partial(self._explain, scores, i, int(rows[i]))
+                best[person] = (float(scores.probability[i]), thunk)
         return best
 
-    def _explain(self, scores: Any, i: int, ref: tuple[str, str] | None) -> Explanation:
+    def _explain(self, scores: Any, i: int, row: int) -> Explanation:
         scorer = self._need_scorer()
+        ref = self.columns.refs([row])[0]
         fields = tuple(
             (
                 name,
@@ -333,7 +342,7 @@ class MasterPersonIndex:
         with self.lock:
             scores = scorer.score(query, self.columns.frame[rows])
         best = int(np.lexsort((rows, -scores.probability))[0])
-        return self._explain(scores, best, self.columns.refs([rows[best]])[0])
+        return self._explain(scores, best, int(rows[best]))
 
 
 def _canonical(agency: str, record_id: str, attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linkage.errors import RecordNotFoundError
-from linkage.index import canonical_frame
+from linkage.index import blocking_hashes, canonical_frame
 from linkage.resolver_types import OUTCOMES, Outcome, UpsertResult
 from linkage.store import MergeEvent, ReviewFlag, StoredRecord, now
 
@@ -54,7 +54,8 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
         query = scorer.standardise(
             canonical_frame([{**attributes, "agency": agency, "record_id": record_id}])
         )
-        best = mpi._score_people(query, exclude=key)
+        keys = blocking_hashes(query, mpi.columns.rules)
+        best = mpi._score_people(query, key, keys[1])
         t = mpi.thresholds
         ranked = sorted(
             ((p, prob) for p, (prob, _) in best.items()),
@@ -92,7 +93,7 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
                 agency, record_id, pid, outcome, probability, attributes, {}, mpi.store.next_seq()
             )
         )
-        rows = mpi.columns.append(query, [person], [probability], [OUTCOMES.index(outcome)])
+        rows = mpi.columns.append(query, [person], [probability], [OUTCOMES.index(outcome)], keys)
         mpi.members.setdefault(person, set()).add(int(rows[0]))
     return UpsertResult(
         agency,
