@@ -84,7 +84,10 @@ def synthetic_frame(n: int, seed: int = 0) -> pl.DataFrame:
     for i, g, f in zip(np.flatnonzero(has_alias), alias_given, family[has_alias], strict=True):
         aliases[i] = [f"{g} {f}"]
     phones = np.char.add("+614", rng.integers(10_000_000, 99_999_999, n).astype(str)).astype(object)
-    emails = np.char.add(np.char.lower(given.astype(str)), np.char.add(rng.integers(0, 999, n).astype(str), "@mail.com"))
+    emails = np.char.add(
+        np.char.lower(given.astype(str)),
+        np.char.add(rng.integers(0, 999, n).astype(str), "@mail.com"),
+    )
     frame = frame.with_columns(
         given_first=pl.col("given_std"),
         middle_std=pl.Series(_nullify(rng, given[rng.permutation(n)], 0.5), dtype=pl.Utf8),
@@ -93,10 +96,15 @@ def synthetic_frame(n: int, seed: int = 0) -> pl.DataFrame:
         sex_std=pl.Series(_nullify(rng, rng.choice(np.array(["M", "F"]), n), 0.02), dtype=pl.Utf8),
         street_number=pl.Series(numbers.tolist(), dtype=pl.Utf8),
         street_name=pl.Series((streets + " ST").tolist(), dtype=pl.Utf8),
-        suburb_std=pl.Series(_words(rng, 500, 5, 10)[rng.integers(0, 500, n)].tolist(), dtype=pl.Utf8),
+        suburb_std=pl.Series(
+            _words(rng, 500, 5, 10)[rng.integers(0, 500, n)].tolist(), dtype=pl.Utf8
+        ),
         phone_std=pl.Series(_nullify(rng, phones, 0.6), dtype=pl.Utf8),
         email_std=pl.Series(_nullify(rng, emails.astype(object), 0.7), dtype=pl.Utf8),
-        id_licence_std=pl.Series(_nullify(rng, rng.integers(10**6, 10**7, n).astype(str).astype(object), 0.7), dtype=pl.Utf8),
+        id_licence_std=pl.Series(
+            _nullify(rng, rng.integers(10**6, 10**7, n).astype(str).astype(object), 0.7),
+            dtype=pl.Utf8,
+        ),
     )
     frame = frame.with_columns(
         address_std=pl.col("street_number") + " " + pl.col("street_name"),
@@ -133,14 +141,18 @@ def main() -> None:
         print(f"  {name:12s} {counts.tolist()}")
     candidates = frame.slice(0, 50)
     columns = {c: candidates[c].to_numpy() for c in candidates.columns if c != "alias_names"}
-    columns["alias_names"] = np.array(candidates["alias_names"].to_list() + [None], dtype=object)[:-1]
+    columns["alias_names"] = np.array(candidates["alias_names"].to_list() + [None], dtype=object)[
+        :-1
+    ]
     query = frame.row(60, named=True)
     for label, source in (("frame", candidates), ("arrays", columns)):
         compare_one(query, source, comparisons)
         t = time.perf_counter()
         for _ in range(200):
             compare_one(query, source, comparisons)
-        print(f"compare_one 50 candidates ({label}): {(time.perf_counter() - t) / 200 * 1e6:.0f} us")
+        print(
+            f"compare_one 50 candidates ({label}): {(time.perf_counter() - t) / 200 * 1e6:.0f} us"
+        )
 
 
 if __name__ == "__main__":

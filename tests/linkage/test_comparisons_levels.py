@@ -41,22 +41,57 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
     ("exact-differ", ExactLevel("c"), "SMITH", "SMYTH", False),
     ("exact-null", ExactLevel("c"), None, None, False),
     ("exact-blank-is-null", ExactLevel("c"), "", "", False),
-    ("exact-two-columns", ExactLevel(["n", "s"]), {"n": "12", "s": "KING ST"},
-     {"n": "12", "s": "KING ST"}, True),
-    ("exact-two-columns-one-differs", ExactLevel(["n", "s"]), {"n": "12", "s": "KING ST"},
-     {"n": "14", "s": "KING ST"}, False),
-    ("any-exact-postcode", AnyExactLevel(["sub", "pc"]), {"sub": "A", "pc": "3000"},
-     {"sub": "B", "pc": "3000"}, True),
-    ("any-exact-none", AnyExactLevel(["sub", "pc"]), {"sub": "A", "pc": "3000"},
-     {"sub": "B", "pc": None}, False),
+    (
+        "exact-two-columns",
+        ExactLevel(["n", "s"]),
+        {"n": "12", "s": "KING ST"},
+        {"n": "12", "s": "KING ST"},
+        True,
+    ),
+    (
+        "exact-two-columns-one-differs",
+        ExactLevel(["n", "s"]),
+        {"n": "12", "s": "KING ST"},
+        {"n": "14", "s": "KING ST"},
+        False,
+    ),
+    (
+        "any-exact-postcode",
+        AnyExactLevel(["sub", "pc"]),
+        {"sub": "A", "pc": "3000"},
+        {"sub": "B", "pc": "3000"},
+        True,
+    ),
+    (
+        "any-exact-none",
+        AnyExactLevel(["sub", "pc"]),
+        {"sub": "A", "pc": "3000"},
+        {"sub": "B", "pc": None},
+        False,
+    ),
     ("nickname-same-root", NicknameLevel("root"), "ROBERT", "ROBERT", True),
     ("nickname-other-root", NicknameLevel("root"), "ROBERT", "WILLIAM", False),
-    ("phonetic-metaphone", PhoneticLevel(["mph", "sdx"]), {"mph": "SM0", "sdx": "S530"},
-     {"mph": "SM0", "sdx": "S531"}, True),
-    ("phonetic-soundex", PhoneticLevel(["mph", "sdx"]), {"mph": "SM0", "sdx": "S530"},
-     {"mph": "SMT", "sdx": "S530"}, True),
-    ("phonetic-neither", PhoneticLevel(["mph", "sdx"]), {"mph": "SM0", "sdx": "S530"},
-     {"mph": "JNS", "sdx": "J520"}, False),
+    (
+        "phonetic-metaphone",
+        PhoneticLevel(["mph", "sdx"]),
+        {"mph": "SM0", "sdx": "S530"},
+        {"mph": "SM0", "sdx": "S531"},
+        True,
+    ),
+    (
+        "phonetic-soundex",
+        PhoneticLevel(["mph", "sdx"]),
+        {"mph": "SM0", "sdx": "S530"},
+        {"mph": "SMT", "sdx": "S530"},
+        True,
+    ),
+    (
+        "phonetic-neither",
+        PhoneticLevel(["mph", "sdx"]),
+        {"mph": "SM0", "sdx": "S530"},
+        {"mph": "JNS", "sdx": "J520"},
+        False,
+    ),
     ("jw-high", JaroWinklerLevel(0.92, "c"), "MARTHA", "MARHTA", True),
     ("jw-below", JaroWinklerLevel(0.92, "c"), "DIXON", "DICKSONX", False),
     ("jw-080", JaroWinklerLevel(0.80, "c"), "DIXON", "DICKSONX", True),
@@ -73,16 +108,41 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
     ("one-digit-day", DateOneDigitLevel("d"), D(1980, 3, 12), D(1980, 3, 13), True),
     ("one-digit-year", DateOneDigitLevel("d"), D(1980, 3, 12), D(1990, 3, 12), True),
     ("one-digit-two-digits", DateOneDigitLevel("d"), D(1980, 3, 12), D(1980, 4, 13), False),
-    ("same-year-full", SameYearLevel("y", "d"), {"y": 1980, "d": D(1980, 1, 1)},
-     {"y": 1980, "d": D(1980, 12, 1)}, True),
-    ("same-year-partial", SameYearLevel("y", "d"), {"y": 1980, "d": None},
-     {"y": None, "d": D(1980, 12, 1)}, True),
-    ("same-year-differ", SameYearLevel("y", "d"), {"y": 1980, "d": None},
-     {"y": 1981, "d": None}, False),
-    ("within-3", YearsWithinLevel(3, "y", "d"), {"y": 1980, "d": None},
-     {"y": 1983, "d": None}, True),
-    ("within-3-no", YearsWithinLevel(3, "y", "d"), {"y": 1980, "d": None},
-     {"y": 1984, "d": None}, False),
+    (
+        "same-year-full",
+        SameYearLevel("y", "d"),
+        {"y": 1980, "d": D(1980, 1, 1)},
+        {"y": 1980, "d": D(1980, 12, 1)},
+        True,
+    ),
+    (
+        "same-year-partial",
+        SameYearLevel("y", "d"),
+        {"y": 1980, "d": None},
+        {"y": None, "d": D(1980, 12, 1)},
+        True,
+    ),
+    (
+        "same-year-differ",
+        SameYearLevel("y", "d"),
+        {"y": 1980, "d": None},
+        {"y": 1981, "d": None},
+        False,
+    ),
+    (
+        "within-3",
+        YearsWithinLevel(3, "y", "d"),
+        {"y": 1980, "d": None},
+        {"y": 1983, "d": None},
+        True,
+    ),
+    (
+        "within-3-no",
+        YearsWithinLevel(3, "y", "d"),
+        {"y": 1980, "d": None},
+        {"y": 1984, "d": None},
+        False,
+    ),
     ("suffix-8", SuffixLevel(8, "c"), "+61398765432", "0398765432", True),
     ("suffix-8-differ", SuffixLevel(8, "c"), "+61398765432", "+61398765431", False),
     ("suffix-too-short", SuffixLevel(8, "c"), "5432", "5432", False),
@@ -92,26 +152,54 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
     ("initial-both-full", InitialLevel("c"), "JOHN", "JAMES", False),
     ("initial-other-letter", InitialLevel("c"), "K", "JAMES", False),
     ("else", ElseLevel(), "A", "B", True),
-    ("swapped", SwappedNamesLevel("g", "f"), {"g": "JOHN", "f": "SMITH"},
-     {"g": "SMITH", "f": "JOHN"}, True),
-    ("not-swapped", SwappedNamesLevel("g", "f"), {"g": "JOHN", "f": "SMITH"},
-     {"g": "SMITH", "f": "JON"}, False),
-    ("alias-is-other-name", AliasLevel("a", "g", "f"),
-     {"a": ["BOB SMITH"], "g": "ROBERT", "f": "JONES"}, {"a": None, "g": "BOB", "f": "SMITH"}, True),
-    ("alias-shared", AliasLevel("a", "g", "f"),
-     {"a": ["X Y"], "g": "A", "f": "B"}, {"a": ["Z W", "X Y"], "g": "C", "f": "D"}, True),
-    ("alias-none", AliasLevel("a", "g", "f"),
-     {"a": ["X Y"], "g": "A", "f": "B"}, {"a": ["Z W"], "g": "X", "f": "Q"}, False),
+    (
+        "swapped",
+        SwappedNamesLevel("g", "f"),
+        {"g": "JOHN", "f": "SMITH"},
+        {"g": "SMITH", "f": "JOHN"},
+        True,
+    ),
+    (
+        "not-swapped",
+        SwappedNamesLevel("g", "f"),
+        {"g": "JOHN", "f": "SMITH"},
+        {"g": "SMITH", "f": "JON"},
+        False,
+    ),
+    (
+        "alias-is-other-name",
+        AliasLevel("a", "g", "f"),
+        {"a": ["BOB SMITH"], "g": "ROBERT", "f": "JONES"},
+        {"a": None, "g": "BOB", "f": "SMITH"},
+        True,
+    ),
+    (
+        "alias-shared",
+        AliasLevel("a", "g", "f"),
+        {"a": ["X Y"], "g": "A", "f": "B"},
+        {"a": ["Z W", "X Y"], "g": "C", "f": "D"},
+        True,
+    ),
+    (
+        "alias-none",
+        AliasLevel("a", "g", "f"),
+        {"a": ["X Y"], "g": "A", "f": "B"},
+        {"a": ["Z W"], "g": "X", "f": "Q"},
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("level", "left", "right", "expected"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("level", "left", "right", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_level(level: Level, left: Any, right: Any, expected: bool) -> None:
     def wrap(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: np.array([v, None][:1] if not isinstance(v, list) else [v], dtype=object)
-                    for k, v in value.items()}
+            return {
+                k: np.array([v, None][:1] if not isinstance(v, list) else [v], dtype=object)
+                for k, v in value.items()
+            }
         return np.array([value], dtype=object)
 
     assert level.compare(wrap(left), wrap(right)).tolist() == [expected]
@@ -120,12 +208,26 @@ def test_level(level: Level, left: Any, right: Any, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: JaroWinklerLevel(0), lambda: JaroWinklerLevel(1.5), lambda: LevenshteinLevel(0),
-     lambda: SuffixLevel(0), lambda: YearsWithinLevel(0), lambda: AnyExactLevel([]),
-     lambda: Comparison("x", "c", [ExactLevel()]),
-     lambda: Comparison("x", "c", [ElseLevel(), ExactLevel(), ElseLevel()])],
-    ids=["jw-zero", "jw-above-one", "lev-zero", "suffix-zero", "years-zero", "any-empty",
-         "no-else", "else-not-last"],
+    [
+        lambda: JaroWinklerLevel(0),
+        lambda: JaroWinklerLevel(1.5),
+        lambda: LevenshteinLevel(0),
+        lambda: SuffixLevel(0),
+        lambda: YearsWithinLevel(0),
+        lambda: AnyExactLevel([]),
+        lambda: Comparison("x", "c", [ExactLevel()]),
+        lambda: Comparison("x", "c", [ElseLevel(), ExactLevel(), ElseLevel()]),
+    ],
+    ids=[
+        "jw-zero",
+        "jw-above-one",
+        "lev-zero",
+        "suffix-zero",
+        "years-zero",
+        "any-empty",
+        "no-else",
+        "else-not-last",
+    ],
 )
 def test_bad_parameters_raise_config_error(make: Any) -> None:
     with pytest.raises(ConfigError):
@@ -140,8 +242,17 @@ def test_level_round_trip() -> None:
 def test_default_comparisons_round_trip_and_numbering() -> None:
     comparisons = default_comparisons(["licence"])
     names = [c.name for c in comparisons]
-    assert names == ["given_name", "family_name", "middle_name", "dob", "sex", "address",
-                     "phone", "email", "id_licence"]
+    assert names == [
+        "given_name",
+        "family_name",
+        "middle_name",
+        "dob",
+        "sex",
+        "address",
+        "phone",
+        "email",
+        "id_licence",
+    ]
     for comparison in comparisons:
         rebuilt = comparison_from_dict(comparison.to_dict())
         assert rebuilt == comparison
@@ -150,8 +261,12 @@ def test_default_comparisons_round_trip_and_numbering() -> None:
         assert comparison.level_labels[-1] == "else"
     given = comparisons[0]
     assert given.tf_adjusted
-    assert given.level_labels[1:5] == ("exact", "same nickname root", "alias agrees",
-                                       "given and family swapped")
+    assert given.level_labels[1:5] == (
+        "exact",
+        "same nickname root",
+        "alias agrees",
+        "given and family swapped",
+    )
     assert comparisons[-1].column == "id_licence_std"
 
 
