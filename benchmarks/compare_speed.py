@@ -141,7 +141,7 @@ def main() -> None:
         print(f"  {name:12s} {counts.tolist()}")
     candidates = frame.slice(0, 50)
     columns = {c: candidates[c].to_numpy() for c in candidates.columns if c != "alias_names"}
-    columns["alias_names"] = np.array(candidates["alias_names"].to_list() + [None], dtype=object)[
+    columns["alias_names"] = np.array([*candidates["alias_names"].to_list(), None], dtype=object)[
         :-1
     ]
     query = frame.row(60, named=True)

@@ -1,4 +1,4 @@
-"""The vectorised engine against a slow, obviously correct reference; compare_one against compare."""
+"""The vectorised engine against a slow, obviously correct reference; compare_one vs compare."""
 
 from __future__ import annotations
 
@@ -194,8 +194,8 @@ def reference(
     rows: list[dict[str, Any]], pairs: list[tuple[int, int]], comparisons: tuple[Comparison, ...]
 ) -> np.ndarray:
     out = np.zeros((len(pairs), len(comparisons)), dtype=np.uint8)
-    for i, (l, r) in enumerate(pairs):
-        a, b = rows[l], rows[r]
+    for i, (lo, r) in enumerate(pairs):
+        a, b = rows[lo], rows[r]
         for j, c in enumerate(comparisons):
             if all(a.get(n) is None for n in c.null_columns) or all(
                 b.get(n) is None for n in c.null_columns
@@ -229,8 +229,8 @@ def test_compare_matches_reference(rows: list[dict[str, Any]]) -> None:
     assert vectors.gamma.flags.c_contiguous
     np.testing.assert_array_equal(vectors.gamma, reference(rows, pairs, COMPARISONS))
     tfs = term_frequencies(frame, COMPARISONS)
-    for i, (l, r) in enumerate(pairs):
-        one = compare_one(rows[l], frame[r : r + 1], COMPARISONS, term_frequencies=tfs)
+    for i, (lo, r) in enumerate(pairs):
+        one = compare_one(rows[lo], frame[r : r + 1], COMPARISONS, term_frequencies=tfs)
         np.testing.assert_array_equal(one.gamma[0], vectors.gamma[i])
         for name, tf in vectors.tf.items():
             np.testing.assert_allclose(one.tf[name][0], tf[i], rtol=1e-6)
