@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 
@@ -25,10 +25,13 @@ from linkage.progress import stderr_reporter
 from linkage.schema import KEY_COLUMNS, TRUTH_COLUMN, concat_canonical, load_mappings, read_extract
 
 Handler = Callable[[argparse.Namespace], int]
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with the batch commands; `server.cli` adds the service ones."""
+def build_parser(
+    add_commands: Callable[[Commands], None] | None = None,
+) -> argparse.ArgumentParser:
+    """The parser with the batch commands; `add_commands` may add more (the service's)."""
     parser = argparse.ArgumentParser(prog="linkage", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -61,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--records", type=int, default=20_000)
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(handler=_demo)
+    if add_commands:
+        add_commands(commands)
     return parser
 
 
@@ -70,7 +75,7 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="*",
         metavar="AGENCY=FILE",
-        help="extract per agency; default: the mapping's `path`, else AGENCY.parquet/.csv beside it",
+        help="extract per agency (default: the mapping's `path`, else AGENCY.parquet/.csv)",
     )
 
 
@@ -141,9 +146,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     if joined.height != frame.height:
         msg = f"{args.run}: clusters.parquet does not cover every input record"
         raise InvalidInputError(msg)
+    predicted, truth = joined["person_id"], joined[TRUTH_COLUMN]
     metrics = {
-        "pairwise": evaluate.pairwise_cluster_metrics(joined["person_id"], joined[TRUTH_COLUMN]),
-        "clusters": evaluate.cluster_metrics(joined["person_id"], joined[TRUTH_COLUMN]),
+        "pairwise": evaluate.pairwise_cluster_metrics(predicted, truth).to_dict(),
+        "clusters": evaluate.cluster_metrics(predicted, truth).to_dict(),
     }
     print(json.dumps(metrics, indent=2, sort_keys=True))
     return 0

@@ -39,9 +39,7 @@ def write_outputs(result: LinkageResult, out_dir: str | Path) -> Path:
         result.clusters.write_parquet(staging / "clusters.parquet")
         result.review.write_parquet(staging / "review.parquet")
         result.merges.write_parquet(staging / "merges.parquet")
-        result.model.to_json(
-            staging / "model.json", comparisons=[c.to_dict() for c in result.comparisons]
-        )
+        result.model.to_json(staging / "model.json")
         write_json(staging / "summary.json", result.summary)
         # summary.json moves last: its presence means the run completed.
         for name in OUTPUT_FILES:

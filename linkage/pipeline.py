@@ -22,6 +22,7 @@ from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, TRUTH_COLUMN
 from linkage.standardise import standardise
 
 LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
+LINK_TYPES = ("link_only", "dedupe_only", "link_and_dedupe")
 PHASES = ("standardise", "block", "compare", "train", "score", "cluster")
 AGENCY_PERSON_NO = "id_agency_person_no"
 
@@ -54,8 +55,8 @@ class LinkageSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.link_type not in ("link_only", "dedupe_only", "link_and_dedupe"):
-            msg = f"link_type must be link_only, dedupe_only or link_and_dedupe, not {self.link_type!r}"
+        if self.link_type not in LINK_TYPES:
+            msg = f"link_type must be one of {LINK_TYPES}, not {self.link_type!r}"
             raise ConfigError(msg)
         if not 0.0 < self.review_threshold <= self.match_threshold < 1.0:
             msg = "thresholds must satisfy 0 < review_threshold <= match_threshold < 1"
@@ -130,7 +131,7 @@ def link(
         vectors = compare(std, left, right, comparisons)
     with timer.phase("train"):
         if model is None:
-            model = train(std, vectors, comparisons, settings)
+            model = train(std, vectors, comparisons, settings, block_report.possible_pairs)
             timer.note("train", f"prior {model.prior:.4g}")
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
@@ -153,15 +154,23 @@ def train(
     vectors: ComparisonVectors,
     comparisons: tuple[Comparison, ...],
     settings: LinkageSettings,
+    n_total_pairs: int,
 ) -> FellegiSunterModel:
-    """u from random record pairs, then m and the prior by EM over the candidates."""
-    model = FellegiSunterModel.for_comparisons(comparisons)
-    model.match_threshold = settings.match_threshold
-    model.review_threshold = settings.review_threshold
+    """u from random record pairs, then m and the prior by EM over the candidates.
+
+    The prior is P(match) among all `n_total_pairs` record pairs, the pairs
+    blocking left out counting as non-matches (see `FellegiSunterModel.fit_em`).
+    """
+    model = FellegiSunterModel.for_comparisons(
+        comparisons,
+        match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold,
+    )
+    model.comparisons = [c.to_dict() for c in comparisons]
     rand_left, rand_right = random_pairs(std, settings.u_sample_pairs, settings)
     random_vectors = compare(std, rand_left, rand_right, comparisons)
     model.estimate_u(random_vectors.gamma)
-    model.fit_em(vectors.gamma, max_iter=settings.em_max_iter)
+    model.fit_em(vectors.gamma, max_iter=settings.em_max_iter, n_total_pairs=n_total_pairs)
     return model
 
 
@@ -192,36 +201,41 @@ def _cluster(
     settings: LinkageSettings,
     previous_ids: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    agency_person = _agency_person_keys(std)
-    outcome = cluster.cluster(
+    agency = std["agency"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
+    labels = cluster.cluster(
         std.height,
         left,
         right,
         probability,
         match_threshold=settings.match_threshold,
         strong_threshold=settings.strong_threshold,
-        cannot_link_keys=agency_person,
+        agency=agency,
+        agency_person=_agency_person_numbers(std),
     )
-    keys = std.select(KEY_COLUMNS)
-    ids, merges = cluster.assign_person_ids(keys, outcome.labels, previous_ids)
-    clusters = ids.with_columns(pl.Series("cluster_confidence", outcome.confidence))
-    review_idx = cluster.review_pairs(
-        left, right, probability, outcome, review_threshold=settings.review_threshold
+    ids, merges = cluster.assign_person_ids(std.select(KEY_COLUMNS), labels, previous_ids)
+    confidence = cluster.cluster_confidence(labels, left, right, probability)
+    clusters = ids.with_columns(pl.Series("cluster_confidence", confidence))
+    flagged = cluster.review_pairs(
+        left,
+        right,
+        probability,
+        labels,
+        review_threshold=settings.review_threshold,
+        match_threshold=settings.match_threshold,
     )
-    review = _pair_keys(std, left[review_idx], right[review_idx]).with_columns(
-        pl.Series("match_probability", probability[review_idx]),
-        pl.Series("reason", outcome.review_reasons(review_idx)),
+    review = _pair_keys(std, flagged["left"].to_numpy(), flagged["right"].to_numpy())
+    review = review.with_columns(
+        flagged["probability"].alias("match_probability"), flagged["reason"]
     )
     return clusters, review, merges
 
 
-def _agency_person_keys(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
-    """Codes of (agency, agency person number): records the agency says are one person."""
+def _agency_person_numbers(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
+    """Codes of the agency's own person number (-1 when absent), for the cannot-link guard."""
     if AGENCY_PERSON_NO not in std.columns:
         return None
-    key = pl.concat_str([pl.col("agency"), pl.col(AGENCY_PERSON_NO)], separator="\x1f")
-    codes = std.select(key.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1))
-    return codes.to_series().to_numpy()
+    codes = std[AGENCY_PERSON_NO].cast(pl.Categorical).to_physical().cast(pl.Int64)
+    return codes.fill_null(-1).to_numpy()
 
 
 def _pair_keys(
@@ -284,8 +298,8 @@ def _summary(
         truth = std[TRUTH_COLUMN]
         labels = clusters["person_id"]
         summary["metrics"] = {
-            "clusters": evaluate.cluster_metrics(labels, truth),
-            "pairwise_at_threshold": evaluate.pairwise_cluster_metrics(labels, truth),
-            "best_threshold": evaluate.best_threshold_f1(left, right, probability, truth),
+            "clusters": evaluate.cluster_metrics(labels, truth).to_dict(),
+            "pairwise_at_threshold": evaluate.pairwise_cluster_metrics(labels, truth).to_dict(),
+            "best_threshold": evaluate.best_threshold_f1(left, right, probability, truth).to_dict(),
         }
     return summary

@@ -143,16 +143,20 @@ def run_em(
     max_iter: int,
     tol: float,
     fix_u: bool,
+    n_universe: float | None = None,
 ) -> EMResult:
     """Expectation-maximisation over distinct patterns weighted by their counts.
 
     Each iteration costs O(n_patterns x n_comparisons), whatever the number of
     pairs. Stops when no parameter (λ, any m, any u) moves by more than ``tol``.
+    With ``n_universe`` (all record pairs the candidates were blocked from),
+    the pairs blocking left out count as non-matches, so λ is the share of
+    matches among all pairs rather than among candidates.
     """
     m = [p.copy() for p in m]
     u = [p.copy() for p in u]
     weights = counts.astype(np.float64)
-    n_total = float(weights.sum())
+    n_total = max(float(weights.sum()), n_universe or 0.0)
     levels = [np.ascontiguousarray(patterns[:, j]) for j in range(patterns.shape[1])]
     history: list[float] = []
     constrained: set[int] = set()

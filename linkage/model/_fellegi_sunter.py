@@ -175,7 +175,13 @@ class FellegiSunterModel:
         return _training.estimate_u(self, gamma_random, smoothing=smoothing)
 
     def fit_em(
-        self, gamma: npt.ArrayLike, *, max_iter: int = 100, tol: float = 1e-6, fix_u: bool = True
+        self,
+        gamma: npt.ArrayLike,
+        *,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        fix_u: bool = True,
+        n_total_pairs: int | None = None,
     ) -> FellegiSunterModel:
         """Estimate m (and optionally u) and the prior by EM, without labels.
 
@@ -193,6 +199,11 @@ class FellegiSunterModel:
             max_iter: Iteration limit.
             tol: Stop when no parameter moves by more than this.
             fix_u: Keep u as estimated from random pairs (recommended).
+            n_total_pairs: All record pairs the candidates were blocked from.
+                Given, the pairs left out count as non-matches and the prior is
+                P(match) for two records taken at random, which is consistent
+                with u from random pairs; blocked non-matches that agree on the
+                blocking keys then cannot pull the prior towards 1.
 
         Returns:
             The model (updated in place); ``training_stats["em"]`` records
@@ -201,7 +212,9 @@ class FellegiSunterModel:
         Raises:
             ModelNotFittedError: ``fix_u`` is set but u has not been estimated.
         """
-        return _training.fit_em(self, gamma, max_iter=max_iter, tol=tol, fix_u=fix_u)
+        return _training.fit_em(
+            self, gamma, max_iter=max_iter, tol=tol, fix_u=fix_u, n_total_pairs=n_total_pairs
+        )
 
     def fit_labelled(
         self, gamma: npt.ArrayLike, is_match: npt.ArrayLike, *, smoothing: float = 1.0

@@ -66,7 +66,13 @@ def estimate_u(
 
 
 def fit_em(
-    model: FellegiSunterModel, gamma: npt.ArrayLike, *, max_iter: int, tol: float, fix_u: bool
+    model: FellegiSunterModel,
+    gamma: npt.ArrayLike,
+    *,
+    max_iter: int,
+    tol: float,
+    fix_u: bool,
+    n_total_pairs: int | None = None,
 ) -> FellegiSunterModel:
     """See `FellegiSunterModel.fit_em`."""
     started = time.perf_counter()
@@ -87,11 +93,27 @@ def fit_em(
     for mj, uj in zip(m0, u0, strict=True):
         est.raise_exact_m(mj, uj)
     prior0 = est.initial_prior(patterns, counts, m0, u0)
-    result = est.run_em(patterns, counts, m0, u0, prior0, max_iter=max_iter, tol=tol, fix_u=fix_u)
+    if n_total_pairs is not None:
+        if n_total_pairs < checked.shape[0]:
+            msg = f"n_total_pairs ({n_total_pairs}) is below the number of pairs given"
+            raise InvalidInputError(msg, field="n_total_pairs")
+        prior0 = max(prior0 * checked.shape[0] / n_total_pairs, est.PROB_FLOOR)
+    result = est.run_em(
+        patterns,
+        counts,
+        m0,
+        u0,
+        prior0,
+        max_iter=max_iter,
+        tol=tol,
+        fix_u=fix_u,
+        n_universe=float(n_total_pairs) if n_total_pairs is not None else None,
+    )
     model.m, model.u, model.prior = result.m, result.u, result.prior
     model.trained_at = _now()
     model.training_stats["em"] = {
         "n_pairs": int(checked.shape[0]),
+        "n_total_pairs": n_total_pairs,
         "n_patterns": int(patterns.shape[0]),
         "fix_u": fix_u,
         "max_iter": max_iter,
