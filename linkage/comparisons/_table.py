@@ -175,10 +175,23 @@ class ValueTable:
             self._columns[name] = column
         return column
 
-    def derived(self, name: str, tag: str, function: Callable[[Any], Any]) -> Column:
-        """``function`` applied to each present value of ``name`` (once per row), cached by tag."""
+    def derived(
+        self,
+        name: str,
+        tag: str,
+        function: Callable[[Any], Any],
+        expression: Callable[[pl.Expr], pl.Expr] | None = None,
+    ) -> Column:
+        """``function`` applied to each present value of ``name`` (once per row), cached by tag.
+
+        A frame-backed table uses the equivalent polars ``expression`` when one is given.
+        """
         key = (name, tag)
         column = self._derived.get(key)
+        if column is None and expression is not None and self.large:
+            frame = self.series(name).to_frame("v")
+            column = column_from_series(frame.select(expression(pl.col("v"))).to_series())
+            self._derived[key] = column
         if column is None:
             source = self.column(name)
             column = column_from_values(
@@ -259,7 +272,12 @@ def share_any(left_sets: Csr, right_sets: Csr, left: IndexArray, right: IndexArr
         return out
     lo, li = _expand(left_sets, left[pairs])
     ro, ri = _expand(right_sets, right[pairs])
-    width = int(max(li.max(initial=0), ri.max(initial=0))) + 1
-    hits = np.isin(lo * width + li, ro * width + ri)
-    out[pairs[lo[hits]]] = True
+    if len(lo) + len(ro) < 4096:
+        width = int(max(li.max(initial=0), ri.max(initial=0))) + 1
+        hits = np.isin(lo * width + li, ro * width + ri)
+        out[pairs[lo[hits]]] = True
+        return out
+    lhs = pl.DataFrame({"o": lo, "i": li})
+    matched = lhs.join(pl.DataFrame({"o": ro, "i": ri}), on=["o", "i"], how="semi")["o"]
+    out[pairs[matched.to_numpy()]] = True
     return out

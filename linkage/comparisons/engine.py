@@ -22,7 +22,7 @@ import polars as pl
 
 from linkage.comparisons._table import BoolArray, IndexArray, ValueTable, encode_values
 from linkage.comparisons.comparison import Comparison
-from linkage.comparisons.levels import ElseLevel, Level
+from linkage.comparisons.levels import ElseLevel, JaroWinklerLevel, Level
 from linkage.encoding import EncodedColumn
 from linkage.errors import InvalidInputError
 
@@ -96,12 +96,32 @@ def evaluate_levels(
     """
     out = np.full(len(left), len(comparison.levels), dtype=np.uint8)
     remaining = np.arange(len(left), dtype=np.int64)
-    for number, level in comparison.value_levels:
+    scores: tuple[str | None, npt.NDArray[np.float64]] | None = None
+    levels = comparison.value_levels
+    for position, (number, level) in enumerate(levels):
         if isinstance(level, ElseLevel) or len(remaining) == 0:
             break
         if number < start:
             continue
-        matched = level.evaluate(table, left[remaining], right[remaining])
+        if isinstance(level, JaroWinklerLevel):
+            # one rapidfuzz call at the lowest threshold of consecutive JW levels on a column
+            if scores is None or scores[0] != level.column:
+                ladder = [level.threshold]
+                for _, nxt in levels[position + 1 :]:
+                    if not isinstance(nxt, JaroWinklerLevel) or nxt.column != level.column:
+                        break
+                    ladder.append(nxt.threshold)
+                cutoff = min(ladder)
+                scores = (
+                    level.column,
+                    level.scores(table, left[remaining], right[remaining], cutoff),
+                )
+                kept = remaining
+            position_in = np.searchsorted(kept, remaining)
+            matched = scores[1][position_in] >= level.threshold
+        else:
+            scores = None
+            matched = level.evaluate(table, left[remaining], right[remaining])
         out[remaining[matched]] = number
         remaining = remaining[~matched]
     return out

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
@@ -26,11 +27,13 @@ from linkage.comparisons._table import (
     SMALL_BATCH,
     BoolArray,
     Column,
+    Csr,
     IndexArray,
     ValueTable,
     column_from_values,
     columns_equal,
     csr_from_items,
+    encode_values,
     share_any,
 )
 from linkage.errors import ConfigError
@@ -261,20 +264,25 @@ class JaroWinklerLevel(Level):
     def params(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "column": self.column}
 
-    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+    def scores(
+        self, table: ValueTable, left: IndexArray, right: IndexArray, cutoff: float
+    ) -> npt.NDArray[np.float64]:
+        """Similarities (0 where missing or below ``cutoff``)."""
         ok, a, b = _strings(table, self._col(), left, right)
-        out = np.zeros(len(left), dtype=bool)
+        out = np.zeros(len(left), dtype=np.float64)
         if len(ok):
-            scores = cpdist(
+            out[ok] = cpdist(
                 a,
                 b,
                 scorer=JaroWinkler.normalized_similarity,
-                score_cutoff=self.threshold,
+                score_cutoff=cutoff,
                 dtype=np.float64,
                 workers=-1 if len(ok) > SMALL_BATCH else 1,
             )
-            out[ok] = scores >= self.threshold
         return out
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        return self.scores(table, left, right, self.threshold) >= self.threshold
 
 
 class LevenshteinLevel(Level):
@@ -314,8 +322,12 @@ class _DerivedExactLevel(Level):
     def transform(self, value: Any) -> Any:
         raise NotImplementedError
 
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        raise NotImplementedError
+
     def derived(self, table: ValueTable) -> Column:
-        return table.derived(self._col(), f"{self.tag}{self.params()}", self.transform)
+        tag = f"{self.tag}{self.params()}"
+        return table.derived(self._col(), tag, self.transform, self.expression)
 
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
         column = self.derived(table)
@@ -341,6 +353,10 @@ class SuffixLevel(_DerivedExactLevel):
         text = str(value)
         return text[-self.length :] if len(text) >= self.length else None
 
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        n = self.length
+        return pl.when(value.str.len_chars() >= n).then(value.str.slice(-n)).otherwise(None)
+
 
 class EmailLocalPartLevel(_DerivedExactLevel):
     """The part before ``@`` agrees (a different provider)."""
@@ -356,6 +372,9 @@ class EmailLocalPartLevel(_DerivedExactLevel):
         local = str(value).partition("@")[0]
         return local or None
 
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        return value.str.split("@").list.first()
+
 
 class InitialLevel(Level):
     """First letters agree and at least one side is an initial only ("J" and "JOHN")."""
@@ -367,8 +386,14 @@ class InitialLevel(Level):
         self.label = "initial agrees"
 
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
-        first = table.derived(self._col(), "first", lambda v: str(v)[0])
-        single = table.derived(self._col(), "single", lambda v: int(len(str(v)) == 1))
+        col = self._col()
+        first = table.derived(col, "first", lambda v: str(v)[0], lambda e: e.str.slice(0, 1))
+        single = table.derived(
+            col,
+            "single",
+            lambda v: int(len(str(v)) == 1),
+            lambda e: (e.str.len_chars() == 1).cast(pl.Int64),
+        )
         one = (single.data[left] == 1) | (single.data[right] == 1)
         mask: BoolArray = columns_equal(first, first, left, right) & np.asarray(one, dtype=bool)
         return mask
@@ -394,10 +419,20 @@ class TokenOverlapLevel(Level):
 
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
         col = self._col()
-        tokens = table.derived(col, f"tokens{self.params()}", self._tokens)
-        vocabulary: dict[Any, int] = {}
-        sets = csr_from_items(tokens.data.tolist(), vocabulary)
+        if table.large:
+            sets = self._token_sets_large(table.series(col))
+        else:
+            tokens = table.derived(col, f"tokens{self.params()}", self._tokens)
+            sets = csr_from_items(tokens.data.tolist(), {})
         return share_any(sets, sets, left, right)
+
+    def _token_sets_large(self, series: pl.Series) -> Csr:
+        element = pl.element()
+        keep = (element.str.len_chars() >= self.min_length) & ~element.is_in(sorted(self.ignore))
+        tokens = series.str.split(" ").list.eval(element.filter(keep & (element != "")))
+        lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
+        codes = encode_values(tokens.explode().drop_nulls()).codes.astype(np.int64)
+        return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), codes
 
     def _tokens(self, value: Any) -> tuple[str, ...] | None:
         kept = tuple(
