@@ -149,8 +149,20 @@ def address_parts(street: str | None) -> tuple[str | None, ...]:
 
 
 def address_columns(street: pl.Series) -> list[pl.Series]:
-    """The six address columns for a street series, as polars expressions."""
-    folded = fold_series(as_text(street))
+    """The six address columns for a street series, as polars expressions.
+
+    Parsed once per distinct street (households and repeat records share
+    addresses) and gathered back per row.
+    """
+    text = as_text(street)
+    values = text.drop_nulls().unique()
+    codes = text.cast(pl.Enum(values)).to_physical()
+    return _parse_streets(values).select(pl.all().gather(codes)).get_columns()
+
+
+def _parse_streets(street: pl.Series) -> pl.DataFrame:
+    """Parse a series of street lines into the six address columns."""
+    folded = fold_series(street)
     s = pl.col("s")
     # Materialise each stage so no regex runs twice (struct fields would re-run it).
     frame = (
@@ -185,7 +197,7 @@ def address_columns(street: pl.Series) -> list[pl.Series]:
         .otherwise(none)
         .alias("address_std"),
     )
-    return out.get_columns()
+    return out
 
 
 def _clean_words(value: str) -> str:
