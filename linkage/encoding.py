@@ -36,7 +36,10 @@ def is_missing(series: pl.Series) -> pl.Series:
 
 def encode(series: pl.Series) -> EncodedColumn:
     """Encode a column as int32 codes into its sorted distinct non-missing values."""
-    values = series.filter(~is_missing(series)).unique().sort()
+    missing = is_missing(series)
+    if missing.any():
+        series = pl.select(pl.when(missing).then(None).otherwise(series)).to_series()
+    values = series.drop_nulls().unique().sort()
     if series.dtype == pl.Utf8:
         codes = series.cast(pl.Enum(values)).to_physical()
     else:
