@@ -23,26 +23,38 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from linkage._blocking_keys import (
+    KeyVariants,
+    all_names_key,
+    dob_masked_keys,
+    dob_sorted_key,
+    sorted_pair_key,
+)
+from linkage._blocking_report import BlockingReport, CappedBlock, RuleReport, blocking_report
 from linkage.encoding import encode
 from linkage.errors import ConfigError
+
+__all__ = [
+    "BlockingReport",
+    "BlockingRule",
+    "BlockingSettings",
+    "CappedBlock",
+    "KeyVariants",
+    "RuleReport",
+    "all_names_key",
+    "block_on",
+    "default_rules",
+    "dob_masked_keys",
+    "dob_sorted_key",
+    "generate_pairs",
+    "pairs_within_blocks",
+    "sorted_pair_key",
+]
 
 LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
 LINK_TYPES: tuple[str, ...] = get_args(LinkType)
 DEFAULT_MAX_BLOCK_SIZE = 1000
 _U32 = np.uint32
-
-
-@dataclass(frozen=True, eq=False)
-class KeyVariants:
-    """Alternative forms of one key: records agree when they agree on any one form.
-
-    Attributes:
-        name: label used in rule names.
-        variants: scalar expressions, one per form.
-    """
-
-    name: str
-    variants: tuple[pl.Expr, ...]
 
 
 Key = pl.Expr | KeyVariants
@@ -132,54 +144,16 @@ def _expr_name(expr: pl.Expr) -> str:
         return str(expr)
 
 
-def dob_sorted_key() -> pl.Expr:
-    """Year, min(day, month), max(day, month) as one integer: tolerant of day-month swaps."""
-    day, month = pl.col("dob_day").cast(pl.Int32), pl.col("dob_month").cast(pl.Int32)
-    return (
-        pl.col("dob_year").cast(pl.Int32) * 10000
-        + pl.min_horizontal(day, month) * 100
-        + pl.max_horizontal(day, month)
-    ).alias("dob_sorted")
-
-
-def dob_masked_keys() -> KeyVariants:
-    """``YYYYMMDD`` with one of its eight digits masked: records one digit apart share a form."""
-    digits = (
-        pl.col("dob_year").cast(pl.Int64) * 10000
-        + pl.col("dob_month").cast(pl.Int64) * 100
-        + pl.col("dob_day").cast(pl.Int64)
-    )
-    forms = tuple(
-        (digits // 10 ** (8 - i) * 10 ** (8 - i) + digits % 10 ** (7 - i)).alias("dob_masked")
-        for i in range(8)
-    )
-    return KeyVariants(name="dob_masked", variants=forms)
-
-
-def sorted_pair_key(first: str, second: str) -> pl.Expr:
-    """The two columns' values in sorted order, joined: tolerant of the two being swapped."""
-    a, b = pl.col(first), pl.col(second)
-    return (
-        pl.when(a <= b)
-        .then(pl.concat_str(a, pl.lit("|"), b))
-        .otherwise(pl.concat_str(b, pl.lit("|"), a))
-        .alias(f"sorted({first},{second})")
-    )
-
-
-def all_names_key() -> pl.Expr:
-    """List of the record's "GIVEN FAMILY" name and its alias names (exploded when blocking)."""
-    primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
-    aliases = pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
-    return pl.concat_list(primary, aliases).alias("all_names")
-
-
-def default_rules() -> tuple[BlockingRule, ...]:
-    """Rules tuned on the synthetic multi-agency data (see the module tests and README figures).
+def default_rules(identifiers: Sequence[str] = ()) -> tuple[BlockingRule, ...]:
+    """Rules tuned on the synthetic multi-agency data (figures in the module tests' notes).
 
     Between them they tolerate nicknames, given/family swaps, day-month
     transpositions and one-digit date typos, a typo in either name, missing
-    dates and aliases, while keeping blocks small.
+    dates, changed family names and aliases, while keeping blocks small.
+
+    Args:
+        identifiers: identifier names with an ``id_<name>_std`` column; each
+            adds an exact rule (records sharing a licence number, say).
     """
     return (
         block_on("family_sdx", dob_sorted_key(), name="family_sdx+dob_sorted"),
@@ -188,10 +162,14 @@ def default_rules() -> tuple[BlockingRule, ...]:
             sorted_pair_key("given_mph", "family_mph"), "dob_year", name="names_mph_sorted+year"
         ),
         block_on("family_sdx", "given_sdx", dob_masked_keys(), name="sdx_names+dob_masked"),
+        block_on(dob_sorted_key(), "postcode_std", name="dob_sorted+postcode"),
+        block_on(dob_sorted_key(), "middle_std", name="dob_sorted+middle"),
         block_on("phone_std"),
         block_on("email_std"),
+        block_on("address_std", "suburb_std"),
         block_on("family_first", "given_first", "postcode_std"),
         block_on(all_names_key(), name="all_names"),
+        *(block_on(f"id_{name}_std") for name in identifiers),
     )
 
 
@@ -224,68 +202,6 @@ class BlockingSettings:
         if len(set(names)) != len(names):
             msg = f"blocking rule names must be unique: {names}"
             raise ConfigError(msg)
-
-
-@dataclass(frozen=True)
-class RuleReport:
-    """Pairs one rule produced: all of them, and those no earlier rule had."""
-
-    rule: str
-    pairs: int
-    new_pairs: int
-
-
-@dataclass(frozen=True)
-class CappedBlock:
-    """A block skipped because it held more than ``max_block_size`` records."""
-
-    rule: str
-    key: str
-    size: int
-
-
-@dataclass(frozen=True)
-class BlockingReport:
-    """What blocking produced; completeness figures only when truth is known.
-
-    Attributes:
-        n_records: records in the frame.
-        link_type: the link type used.
-        rules: per-rule pair counts, in rule order.
-        capped_blocks: blocks skipped for size.
-        total_pairs: distinct candidate pairs.
-        possible_pairs: all pairs allowed by the link type.
-        reduction_ratio: ``1 - total_pairs / possible_pairs``.
-        true_pairs: matching pairs allowed by the link type (from ``true_person_id``).
-        true_pairs_found: matching pairs among the candidates.
-        pairs_completeness: ``true_pairs_found / true_pairs``.
-    """
-
-    n_records: int
-    link_type: str
-    rules: tuple[RuleReport, ...]
-    capped_blocks: tuple[CappedBlock, ...]
-    total_pairs: int
-    possible_pairs: int
-    reduction_ratio: float
-    true_pairs: int | None = None
-    true_pairs_found: int | None = None
-    pairs_completeness: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dictionary for ``summary.json``."""
-        return {
-            "n_records": self.n_records,
-            "link_type": self.link_type,
-            "rules": [vars(r) for r in self.rules],
-            "capped_blocks": [vars(b) for b in self.capped_blocks],
-            "total_pairs": self.total_pairs,
-            "possible_pairs": self.possible_pairs,
-            "reduction_ratio": self.reduction_ratio,
-            "true_pairs": self.true_pairs,
-            "true_pairs_found": self.true_pairs_found,
-            "pairs_completeness": self.pairs_completeness,
-        }
 
 
 def generate_pairs(
@@ -331,7 +247,7 @@ def generate_pairs(
         RuleReport(rule=r.name, pairs=len(k), new_pairs=int(n))
         for r, k, n in zip(settings.rules, keys_per_rule, new_counts, strict=True)
     )
-    report = _report(frame, pairs, settings.link_type, reports, tuple(capped))
+    report = blocking_report(frame, pairs, settings.link_type, reports, tuple(capped))
     return pairs, report
 
 
@@ -427,60 +343,3 @@ def _union(
         if len(keys):
             union = np.sort(np.concatenate((union, keys)))
     return union, new_counts
-
-
-def _choose2(counts: pl.Expr) -> pl.Expr:
-    """``C(n, 2)`` of a count expression, as Int64."""
-    n = counts.cast(pl.Int64)
-    return n * (n - 1) // 2
-
-
-def _group_pairs(frame: pl.DataFrame, by: list[str]) -> int:
-    """Pairs of records that share every column in ``by`` (counted, not enumerated)."""
-    counts = frame.group_by(by).len()
-    return int(counts.select(_choose2(pl.col("len")).sum()).item())
-
-
-def _report(
-    frame: pl.DataFrame,
-    pairs: pl.DataFrame,
-    link_type: str,
-    rules: tuple[RuleReport, ...],
-    capped: tuple[CappedBlock, ...],
-) -> BlockingReport:
-    """Counts, reduction ratio and, with ``true_person_id``, pairs completeness."""
-    n = frame.height
-    all_pairs = n * (n - 1) // 2
-    if link_type == "link_and_dedupe":
-        possible = all_pairs
-    else:
-        within = _group_pairs(frame, ["agency"])
-        possible = within if link_type == "dedupe_only" else all_pairs - within
-    total = pairs.height
-    reduction = 1.0 - total / possible if possible else 0.0
-    true_pairs = found = completeness = None
-    if "true_person_id" in frame.columns:
-        truth = frame.select(pl.col("true_person_id").rank("dense")).to_series().to_numpy()
-        person = frame.filter(pl.col("true_person_id").is_not_null())
-        same_person = _group_pairs(person, ["true_person_id"])
-        if link_type == "link_and_dedupe":
-            true_pairs = same_person
-        else:
-            within = _group_pairs(person, ["true_person_id", "agency"])
-            true_pairs = within if link_type == "dedupe_only" else same_person - within
-        left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        valid = frame["true_person_id"].is_not_null().to_numpy()
-        found = int(np.count_nonzero((truth[left] == truth[right]) & valid[left]))
-        completeness = found / true_pairs if true_pairs else 1.0
-    return BlockingReport(
-        n_records=n,
-        link_type=link_type,
-        rules=rules,
-        capped_blocks=capped,
-        total_pairs=total,
-        possible_pairs=possible,
-        reduction_ratio=reduction,
-        true_pairs=true_pairs,
-        true_pairs_found=found,
-        pairs_completeness=completeness,
-    )

@@ -39,6 +39,9 @@ _STD_SCHEMA = {
     "phone_std": pl.Utf8,
     "email_std": pl.Utf8,
     "postcode_std": pl.Utf8,
+    "middle_std": pl.Utf8,
+    "address_std": pl.Utf8,
+    "suburb_std": pl.Utf8,
 }
 
 

@@ -1,0 +1,62 @@
+"""Derived blocking keys: expressions tolerant of transpositions, typos and swaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True, eq=False)
+class KeyVariants:
+    """Alternative forms of one key: records agree when they agree on any one form.
+
+    Attributes:
+        name: label used in rule names.
+        variants: scalar expressions, one per form.
+    """
+
+    name: str
+    variants: tuple[pl.Expr, ...]
+
+
+def dob_sorted_key() -> pl.Expr:
+    """Year, min(day, month), max(day, month) as one integer: tolerant of day-month swaps."""
+    day, month = pl.col("dob_day").cast(pl.Int32), pl.col("dob_month").cast(pl.Int32)
+    return (
+        pl.col("dob_year").cast(pl.Int32) * 10000
+        + pl.min_horizontal(day, month) * 100
+        + pl.max_horizontal(day, month)
+    ).alias("dob_sorted")
+
+
+def dob_masked_keys() -> KeyVariants:
+    """``YYYYMMDD`` with one of its eight digits masked: records one digit apart share a form."""
+    digits = (
+        pl.col("dob_year").cast(pl.Int64) * 10000
+        + pl.col("dob_month").cast(pl.Int64) * 100
+        + pl.col("dob_day").cast(pl.Int64)
+    )
+    forms = tuple(
+        (digits // 10 ** (8 - i) * 10 ** (8 - i) + digits % 10 ** (7 - i)).alias("dob_masked")
+        for i in range(8)
+    )
+    return KeyVariants(name="dob_masked", variants=forms)
+
+
+def sorted_pair_key(first: str, second: str) -> pl.Expr:
+    """The two columns' values in sorted order, joined: tolerant of the two being swapped."""
+    a, b = pl.col(first), pl.col(second)
+    return (
+        pl.when(a <= b)
+        .then(pl.concat_str(a, pl.lit("|"), b))
+        .otherwise(pl.concat_str(b, pl.lit("|"), a))
+        .alias(f"sorted({first},{second})")
+    )
+
+
+def all_names_key() -> pl.Expr:
+    """List of the record's "GIVEN FAMILY" name and its alias names (exploded when blocking)."""
+    primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
+    aliases = pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    return pl.concat_list(primary, aliases).alias("all_names")
