@@ -239,11 +239,12 @@ def place_columns(frame: pl.DataFrame) -> list[pl.Series]:
     return [suburb.to_series(), state.to_series()]
 
 
+def postcode_expr(column: str) -> pl.Expr:
+    """``postcode_std`` as a polars expression over a text column."""
+    raw = pl.col(column).str.strip_chars(" ")
+    return pl.when(raw.str.contains(_POSTCODE)).then(raw.str.zfill(4)).alias("postcode_std")
+
+
 def postcode_column(postcode: pl.Series) -> pl.Series:
     """``postcode_std`` for a postcode series (vectorised)."""
-    raw = pl.col("postcode").str.strip_chars(" ")
-    return (
-        pl.DataFrame({"postcode": as_text(postcode)})
-        .select(pl.when(raw.str.contains(_POSTCODE)).then(raw.str.zfill(4)).alias("postcode_std"))
-        .to_series()
-    )
+    return pl.DataFrame({"p": as_text(postcode)}).select(postcode_expr("p")).to_series()

@@ -119,15 +119,17 @@ def standardise_email(value: str | None) -> str | None:
     return text.lower() if _EMAIL_RE.fullmatch(text) else None
 
 
+def email_expr(column: str) -> pl.Expr:
+    """``email_std`` as a polars expression over a text column."""
+    text = pl.col(column).str.strip_chars(_EMAIL_SPACE)
+    return (
+        pl.when(text.str.contains(EMAIL_PATTERN)).then(text.str.to_lowercase()).alias("email_std")
+    )
+
+
 def email_column(series: pl.Series) -> pl.Series:
     """``email_std`` for an email series (vectorised)."""
-    text = pl.col("e").str.strip_chars(_EMAIL_SPACE)
-    return (
-        pl.DataFrame({"e": as_text(series)})
-        .select(pl.when(text.str.contains(EMAIL_PATTERN)).then(text.str.to_lowercase()))
-        .to_series()
-        .alias("email_std")
-    )
+    return pl.DataFrame({"e": as_text(series)}).select(email_expr("e")).to_series()
 
 
 def standardise_identifier(value: str | None) -> str | None:
@@ -137,10 +139,15 @@ def standardise_identifier(value: str | None) -> str | None:
     return _NON_ID_RE.sub("", value).upper() or None
 
 
+def identifier_expr(column: str) -> pl.Expr:
+    """``<column>_std`` as a polars expression over a text column."""
+    cleaned = pl.col(column).cast(pl.Utf8).str.replace_all(_NON_ID, "").str.to_uppercase()
+    return empty_to_null(cleaned).alias(f"{column}_std")
+
+
 def identifier_column(series: pl.Series, name: str) -> pl.Series:
     """``<name>_std`` for an identifier series (vectorised)."""
-    expr = empty_to_null(pl.col("i").str.replace_all(_NON_ID, "").str.to_uppercase())
-    return pl.DataFrame({"i": as_text(series)}).select(expr).to_series().alias(f"{name}_std")
+    return pl.DataFrame({name: as_text(series)}).select(identifier_expr(name)).to_series()
 
 
 def standardise_sex(value: str | None) -> str | None:

@@ -112,13 +112,14 @@ _street_text = st.one_of(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), _street_text), max_size=20))
 def test_polars_address_path_equals_python_path(raws: list[str | None]) -> None:
     frame = pl.DataFrame(address_columns(pl.Series(raws, dtype=pl.Utf8)))
     assert frame.rows() == [address_parts(r) for r in raws]
 
 
+@settings(deadline=None)
 @given(_street_text)
 def test_address_is_idempotent_on_address_std(raw: str) -> None:
     std = address_parts(raw)[-1]
@@ -154,12 +155,14 @@ def test_places(func: object, raw: str, expected: str | None) -> None:
     assert func(raw) == expected  # type: ignore[operator]
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.from_regex(r"\A ?[0-9]{3,5}\n?\Z"))))
 def test_polars_postcode_equals_python(raws: list[str | None]) -> None:
     out = postcode_column(pl.Series(raws, dtype=pl.Utf8)).to_list()
     assert out == [standardise_postcode(r) for r in raws]
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_places_never_raise_and_are_idempotent(text: str) -> None:
     for func in (standardise_suburb, standardise_state, standardise_postcode):

@@ -64,7 +64,7 @@ def fast_domain_phone(draw: st.DrawFn) -> str:
     return "".join(c + draw(_separator) for c in chars).strip()
 
 
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 @given(fast_domain_phone())
 def test_fast_path_equals_phonenumbers_on_its_domain(raw: str) -> None:
     handled, fast = phone_fast(raw)
@@ -72,12 +72,14 @@ def test_fast_path_equals_phonenumbers_on_its_domain(raw: str) -> None:
     assert fast == phone_slow(raw)
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), fast_domain_phone(), st.text(max_size=15)), max_size=20))
 def test_polars_phone_path_equals_per_value(raws: list[str | None]) -> None:
     out = phone_column(pl.Series(raws, dtype=pl.Utf8)).to_list()
     assert out == [standardise_phone(r) for r in raws]
 
 
+@settings(deadline=None)
 @given(st.text(max_size=30))
 def test_phone_never_raises_and_is_idempotent(text: str) -> None:
     once = standardise_phone(text)
@@ -102,6 +104,7 @@ def test_standardise_email(raw: str, expected: str | None) -> None:
     assert standardise_email(raw) == expected
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=12), st.emails()), max_size=20))
 def test_polars_email_equals_per_value_and_is_idempotent(raws: list[str | None]) -> None:
     out = email_column(pl.Series(raws, dtype=pl.Utf8)).to_list()
@@ -148,6 +151,7 @@ def test_standardise_identifier(raw: str, expected: str | None) -> None:
     assert standardise_identifier(raw) == expected
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=10)), max_size=20))
 def test_polars_identifier_equals_per_value_and_is_idempotent(raws: list[str | None]) -> None:
     out = identifier_column(pl.Series(raws, dtype=pl.Utf8), "id_x").to_list()
@@ -155,6 +159,7 @@ def test_polars_identifier_equals_per_value_and_is_idempotent(raws: list[str | N
     assert [standardise_identifier(o) for o in out] == out
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_sex_never_raises_and_is_idempotent(text: str) -> None:
     once = standardise_sex(text)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.standardise.dates import parse_dob, reformat_dates
@@ -55,6 +55,7 @@ def test_parse_dob(raw: str | None, expected: tuple[object, ...]) -> None:
     assert parse_dob(raw, TODAY) == expected
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_parse_dob_never_raises(text: str) -> None:
     date, year, month, day = parse_dob(text, TODAY)
@@ -63,6 +64,7 @@ def test_parse_dob_never_raises(text: str) -> None:
         assert date <= TODAY
 
 
+@settings(deadline=None)
 @given(st.dates(min_value=D(1880, 1, 1), max_value=TODAY))
 def test_iso_and_australian_formats_round_trip(date: dt.date) -> None:
     expected = (date, date.year, date.month, date.day)

@@ -110,7 +110,7 @@ _records = st.fixed_dictionaries(
 )  # fmt: skip
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(_records, min_size=1, max_size=5))
 def test_record_equals_frame_row(records: list[dict[str, Any]]) -> None:
     out = standardise(frame_of(records), today=TODAY)

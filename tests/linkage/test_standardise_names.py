@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.standardise._nicknames import nickname_root, root_table
@@ -116,6 +116,7 @@ def test_standardise_alias(raw: str, expected: str | None) -> None:
     assert standardise_alias(raw) == expected
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_name_never_raises_and_is_idempotent(text: str) -> None:
     once = standardise_name(text)
@@ -126,6 +127,7 @@ def test_name_never_raises_and_is_idempotent(text: str) -> None:
         assert "  " not in once
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_parts_and_aliases_never_raise(text: str) -> None:
     given_parts(text)
@@ -134,6 +136,7 @@ def test_parts_and_aliases_never_raise(text: str) -> None:
     assert alias is None or alias.isascii()
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.characters(codec="ascii", categories=["Lu", "Ll"]), min_size=1))
 def test_root_is_idempotent(text: str) -> None:
     root = nickname_root(text.upper())
