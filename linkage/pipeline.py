@@ -13,10 +13,10 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage import blocking, cluster, evaluate
+from linkage import blocking, cluster, decision, evaluate
 from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
 from linkage.errors import ConfigError, InvalidInputError
-from linkage.model import FellegiSunterModel
+from linkage.model import FellegiSunterModel, TrainingSession, fit_em_sessions
 from linkage.progress import PhaseTimer, Reporter
 from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, TRUTH_COLUMN
 from linkage.standardise import standardise
@@ -25,6 +25,12 @@ LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
 LINK_TYPES = ("link_only", "dedupe_only", "link_and_dedupe")
 PHASES = ("standardise", "block", "compare", "train", "score", "cluster")
 AGENCY_PERSON_NO = "id_agency_person_no"
+#: EM sessions (see linkage.model._sessions): same date of birth trains the
+#: other fields' m; same given and family name trains the date of birth's.
+TRAINING_SESSIONS = (
+    TrainingSession(("dob",)),
+    TrainingSession(("given_name", "family_name")),
+)
 
 
 @dataclass(frozen=True)
@@ -136,9 +142,15 @@ def link(
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
         probability = model.match_probability(weight)
-        timer.note("score", f"{int((probability >= settings.match_threshold).sum()):,} links")
+        household = decision.household_only(model, vectors.gamma, probability, vectors.tf)
+        links = int((probability >= settings.match_threshold).sum() - household.sum())
+        timer.note(
+            "score", f"{links:,} links, {int(household.sum()):,} held by the household guard"
+        )
     with timer.phase("cluster"):
-        clusters, review, merges = _cluster(std, left, right, probability, settings, previous_ids)
+        clusters, review, merges = _cluster(
+            std, left, right, probability, household, settings, previous_ids
+        )
         timer.note("cluster", f"{clusters['person_id'].n_unique():,} persons")
 
     pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
@@ -156,10 +168,10 @@ def train(
     settings: LinkageSettings,
     n_total_pairs: int,
 ) -> FellegiSunterModel:
-    """u from random record pairs, then m and the prior by EM over the candidates.
+    """u from random record pairs, m by EM in sessions, then the prior.
 
     The prior is P(match) among all `n_total_pairs` record pairs, the pairs
-    blocking left out counting as non-matches (see `FellegiSunterModel.fit_em`).
+    blocking left out counting as non-matches (see `linkage.model.fit_em_sessions`).
     """
     model = FellegiSunterModel.for_comparisons(
         comparisons,
@@ -170,7 +182,16 @@ def train(
     rand_left, rand_right = random_pairs(std, settings.u_sample_pairs, settings)
     random_vectors = compare(std, rand_left, rand_right, comparisons)
     model.estimate_u(random_vectors.gamma)
-    model.fit_em(vectors.gamma, max_iter=settings.em_max_iter, n_total_pairs=n_total_pairs)
+    names = {c.name for c in comparisons}
+    sessions = [s for s in TRAINING_SESSIONS if names.issuperset(s.fields)]
+    fit_em_sessions(
+        model,
+        vectors.gamma,
+        sessions,
+        n_total_pairs=n_total_pairs,
+        max_iter=settings.em_max_iter,
+        tol=1e-6,
+    )
     return model
 
 
@@ -198,22 +219,25 @@ def _cluster(
     left: npt.NDArray[np.uint32],
     right: npt.NDArray[np.uint32],
     probability: npt.NDArray[np.float64],
+    household: npt.NDArray[np.bool_],
     settings: LinkageSettings,
     previous_ids: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Cluster the links; household-only pairs are edges for review, never for merging."""
+    linkable = np.where(household, 0.0, probability)
     agency = std["agency"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
     labels = cluster.cluster(
         std.height,
         left,
         right,
-        probability,
+        linkable,
         match_threshold=settings.match_threshold,
         strong_threshold=settings.strong_threshold,
         agency=agency,
         agency_person=_agency_person_numbers(std),
     )
     ids, merges = cluster.assign_person_ids(std.select(KEY_COLUMNS), labels, previous_ids)
-    confidence = cluster.cluster_confidence(labels, left, right, probability)
+    confidence = cluster.cluster_confidence(labels, left, right, linkable)
     clusters = ids.with_columns(pl.Series("cluster_confidence", confidence))
     flagged = cluster.review_pairs(
         left,
@@ -222,6 +246,23 @@ def _cluster(
         labels,
         review_threshold=settings.review_threshold,
         match_threshold=settings.match_threshold,
+    )
+    held = np.flatnonzero(household)
+    held_pairs = pl.DataFrame(
+        {
+            "left": left[held].astype(np.int64),
+            "right": right[held].astype(np.int64),
+            "probability": probability[held],
+            "reason": pl.Series(["household_only"] * len(held), dtype=pl.Utf8),
+        }
+    )
+    flagged = pl.concat(
+        [
+            flagged.select("left", "right", "probability", "reason").cast(
+                {"left": pl.Int64, "right": pl.Int64}
+            ),
+            held_pairs,
+        ]
     )
     review = _pair_keys(std, flagged["left"].to_numpy(), flagged["right"].to_numpy())
     review = review.with_columns(
@@ -283,7 +324,8 @@ def _summary(
         "records_per_agency": dict(zip(per_agency["agency"], per_agency["len"], strict=True)),
         "link_type": settings.link_type,
         "candidate_pairs": len(left),
-        "links": int((probability >= settings.match_threshold).sum()),
+        "links": int((probability >= settings.match_threshold).sum())
+        - review.filter(pl.col("reason") == "household_only").height,
         "review_pairs": review.height,
         "persons": clusters["person_id"].n_unique(),
         "thresholds": {

@@ -22,6 +22,7 @@ from linkage.model._fellegi_sunter import (
 from linkage.model._patterns import distinct_patterns
 from linkage.model._scoring import match_probability, probability_to_weight
 from linkage.model._serialise import FORMAT_VERSION
+from linkage.model._sessions import TrainingSession, fit_em_sessions
 
 __all__ = [
     "BAND_MATCH",
@@ -31,7 +32,9 @@ __all__ = [
     "ComparisonLike",
     "FellegiSunterModel",
     "FieldWeight",
+    "TrainingSession",
     "distinct_patterns",
+    "fit_em_sessions",
     "match_probability",
     "probability_to_weight",
 ]

@@ -1,0 +1,119 @@
+"""EM in sessions, each over the pairs that agree exactly on some fields.
+
+Blocked candidate pairs hold many close non-matches: relatives share a family
+name, an address and a phone. Run over all candidates at once, EM's "match"
+class absorbs whole households, and m learns that matches often disagree on
+given name and date of birth. Training in sessions (as Splink does per
+blocking rule) avoids that: among pairs with the same date of birth, the
+match class is one person, not one household, so that session's m of the
+name, address and phone fields is sound; the date of birth's own m comes
+from another session (pairs with the same names). The fields a session
+selects on carry no information inside it, so they are set to null there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from linkage.errors import InvalidInputError
+from linkage.model import _estimation as est
+from linkage.model._patterns import check_gamma, distinct_patterns
+from linkage.model._scoring import match_probability, probability_to_weight
+
+if TYPE_CHECKING:
+    from linkage.model._fellegi_sunter import FellegiSunterModel
+
+#: Sessions with fewer pairs than this are skipped: too little to learn from.
+MIN_SESSION_PAIRS = 200
+
+
+@dataclass(frozen=True)
+class TrainingSession:
+    """Pairs agreeing exactly (level 1) on every one of `fields` train m of the others."""
+
+    fields: tuple[str, ...]
+
+    def mask(self, gamma: npt.NDArray[np.uint8], names: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Rows of gamma that belong to the session."""
+        selected = np.ones(gamma.shape[0], dtype=bool)
+        for name in self.fields:
+            selected &= gamma[:, names.index(name)] == 1
+        return selected
+
+
+def fit_em_sessions(
+    model: FellegiSunterModel,
+    gamma: npt.ArrayLike,
+    sessions: Sequence[TrainingSession],
+    *,
+    n_total_pairs: int,
+    max_iter: int,
+    tol: float,
+) -> FellegiSunterModel:
+    """See `FellegiSunterModel.fit_em_sessions`."""
+    checked = check_gamma(gamma, model.n_levels)
+    names = list(model.comparison_names)
+    unknown = sorted({f for s in sessions for f in s.fields} - set(names))
+    if unknown:
+        msg = f"training sessions name unknown comparisons {unknown}"
+        raise InvalidInputError(msg, field="sessions")
+    sums = [np.zeros(n) for n in model.n_levels]
+    seen = np.zeros(len(names))
+    stats = []
+    for session in sessions:
+        selected = session.mask(checked, names)
+        if selected.sum() < MIN_SESSION_PAIRS:
+            stats.append({"fields": list(session.fields), "pairs": int(selected.sum())})
+            continue
+        sub = checked[selected]
+        fixed = [names.index(f) for f in session.fields]
+        sub[:, fixed] = 0
+        model.fit_em(sub, max_iter=max_iter, tol=tol)
+        assert model.m is not None
+        for j in range(len(names)):
+            if j not in fixed:
+                sums[j] += model.m[j]
+                seen[j] += 1
+        stats.append(
+            {
+                "fields": list(session.fields),
+                "pairs": int(selected.sum()),
+                **{k: model.training_stats["em"][k] for k in ("iterations", "converged")},
+            }
+        )
+    if not seen.any():
+        msg = "no training session had enough pairs; train with fit_em instead"
+        raise InvalidInputError(msg, field="sessions")
+    start_m = est.initial_m(model.n_levels)
+    model.m = [
+        est.clip_distribution(s / k) if k else m0 for s, k, m0 in zip(sums, seen, start_m, strict=True)
+    ]
+    model.prior = fit_prior(model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol)
+    model.training_stats["em_sessions"] = {"sessions": stats, "n_total_pairs": n_total_pairs}
+    return model
+
+
+def fit_prior(
+    model: FellegiSunterModel,
+    gamma: npt.NDArray[np.uint8],
+    *,
+    n_total_pairs: int,
+    max_iter: int,
+    tol: float,
+) -> float:
+    """λ by EM with m and u held: expected matches among the candidates over all pairs."""
+    patterns, counts = distinct_patterns(gamma, model.n_levels)
+    evidence = model.match_weight(patterns) - model.prior_weight
+    prior = max(float(model.prior or 0.5) * gamma.shape[0] / n_total_pairs, est.PROB_FLOOR)
+    for _ in range(max_iter):
+        posterior = match_probability(evidence + probability_to_weight(prior))
+        new = float(np.clip((posterior * counts).sum() / n_total_pairs, est.PROB_FLOOR, est.PROB_CEIL))
+        if abs(new - prior) < tol * prior:
+            return new
+        prior = new
+    return prior
