@@ -91,7 +91,8 @@ def fit_em_sessions(
         raise InvalidInputError(msg, field="sessions")
     start_m = est.initial_m(model.n_levels)
     model.m = [
-        est.clip_distribution(s / k) if k else m0 for s, k, m0 in zip(sums, seen, start_m, strict=True)
+        est.clip_distribution(s / k) if k else m0
+        for s, k, m0 in zip(sums, seen, start_m, strict=True)
     ]
     model.prior = fit_prior(model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol)
     model.training_stats["em_sessions"] = {"sessions": stats, "n_total_pairs": n_total_pairs}
@@ -109,10 +110,12 @@ def fit_prior(
     """λ by EM with m and u held: expected matches among the candidates over all pairs."""
     patterns, counts = distinct_patterns(gamma, model.n_levels)
     evidence = model.match_weight(patterns) - model.prior_weight
-    prior = max(float(model.prior or 0.5) * gamma.shape[0] / n_total_pairs, est.PROB_FLOOR)
+    prior: float = max(float(model.prior or 0.5) * gamma.shape[0] / n_total_pairs, est.PROB_FLOOR)
     for _ in range(max_iter):
         posterior = match_probability(evidence + probability_to_weight(prior))
-        new = float(np.clip((posterior * counts).sum() / n_total_pairs, est.PROB_FLOOR, est.PROB_CEIL))
+        new = float(
+            np.clip((posterior * counts).sum() / n_total_pairs, est.PROB_FLOOR, est.PROB_CEIL)
+        )
         if abs(new - prior) < tol * prior:
             return new
         prior = new
