@@ -1,0 +1,183 @@
+"""Blocking keys of the batch rules, for a whole frame (polars) or one record (plain Python).
+
+A key is the text ``label<US>value<US>value...`` of one form of one rule
+(``label`` is the rule's position, ``"3.5"`` for form 5 of a
+:class:`~linkage.blocking.KeyVariants` rule), hashed with
+:func:`linkage.keyhash.fnv1a`. :func:`frame_key_hashes` evaluates the rules'
+own polars expressions over a standardised frame; :class:`RecordKeys`
+derives the same keys from one :func:`~linkage.standardise.standardise_record`
+result without polars (the real-time path, a few microseconds per key).
+The property test in ``tests/linkage/test_record_keys.py`` holds them equal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from itertools import product
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage.blocking import BlockingRule, KeyVariants
+from linkage.errors import ConfigError
+from linkage.keyhash import fnv1a, fnv1a_series
+
+SEP = "\x1f"
+Getter = Callable[[Mapping[str, Any]], list[Any]]
+_SORTED = re.compile(r"^sorted\((\w+),(\w+)\)$")
+
+
+def rule_forms(rules: Sequence[BlockingRule]) -> list[tuple[str, list[pl.Expr]]]:
+    """(label, key expressions) of every rule, one entry per ``KeyVariants`` form."""
+    forms: list[tuple[str, list[pl.Expr]]] = []
+    for number, rule in enumerate(rules):
+        variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
+        scalar = [k for k in rule.keys if not isinstance(k, KeyVariants)]
+        if variants is None:
+            forms.append((str(number), scalar))
+        else:
+            forms.extend(
+                (f"{number}.{i}", [*scalar, form]) for i, form in enumerate(variants.variants)
+            )
+    return forms
+
+
+def frame_key_texts(std: pl.DataFrame, rules: Sequence[BlockingRule]) -> pl.DataFrame:
+    """``row`` (uint32) and ``key`` text of every distinct blocking key of every row."""
+    parts: list[pl.DataFrame] = []
+    forms = rule_forms(rules)
+    needed = {c for _, keys in forms for k in keys for c in k.meta.root_names()}
+    std = std.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in sorted(needed - set(std.columns)))
+    for label, keys in forms:
+        names = [f"k{i}" for i in range(len(keys))]
+        keyed = std.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+            *(key.alias(name) for key, name in zip(keys, names, strict=True)),
+        )
+        for name in names:
+            if isinstance(keyed.schema[name], pl.List):
+                keyed = keyed.explode(name)
+        text = [pl.col(n).cast(pl.Utf8) for n in names]
+        present = [t.is_not_null() & (t.str.strip_chars() != "") for t in text]
+        parts.append(
+            keyed.filter(pl.all_horizontal(present))
+            .select("row", pl.concat_str([pl.lit(label), *text], separator=SEP).alias("key"))
+            .unique()
+        )
+    if not parts:
+        return pl.DataFrame(schema={"row": pl.UInt32, "key": pl.Utf8})
+    return pl.concat(parts)
+
+
+def frame_key_hashes(
+    std: pl.DataFrame, rules: Sequence[BlockingRule]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
+    """(row, key hash) for every blocking key of every row of a standardised frame."""
+    keyed = frame_key_texts(std, rules)
+    rows = keyed["row"].to_numpy().astype(np.uint32)
+    return rows, fnv1a_series(keyed["key"])
+
+
+class RecordKeys:
+    """The blocking keys of one standardised record, derived in plain Python.
+
+    Args:
+        rules: the batch blocking rules; their keys must be standardised
+            columns or the derived keys of :mod:`linkage._blocking_keys`.
+
+    Raises:
+        ConfigError: a rule uses a key expression this class cannot mirror.
+    """
+
+    def __init__(self, rules: Sequence[BlockingRule]) -> None:
+        self.forms: list[tuple[str, list[Getter]]] = []
+        for number, rule in enumerate(rules):
+            variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
+            scalar = [_getter(k, rule.name) for k in rule.keys if not isinstance(k, KeyVariants)]
+            if variants is None:
+                self.forms.append((str(number), scalar))
+                continue
+            if variants.name != "dob_masked":
+                msg = f"rule {rule.name!r}: no real-time form of key variants {variants.name!r}"
+                raise ConfigError(msg)
+            for i in range(len(variants.variants)):
+                self.forms.append((f"{number}.{i}", [*scalar, _dob_masked(i)]))
+
+    def texts(self, std: Mapping[str, Any]) -> set[str]:
+        """Every distinct key text of the record."""
+        out: set[str] = set()
+        for label, getters in self.forms:
+            values = [getter(std) for getter in getters]
+            if all(values):
+                for combo in product(*values):
+                    out.add(SEP.join((label, *combo)))
+        return out
+
+    def hashes(self, std: Mapping[str, Any]) -> npt.NDArray[np.uint64]:
+        """Every distinct key hash of the record."""
+        return np.fromiter((fnv1a(t) for t in self.texts(std)), dtype=np.uint64)
+
+
+def _present(values: list[Any]) -> list[Any]:
+    """Key values as text, missing and blank ones dropped."""
+    out = []
+    for value in values:
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else str(int(value))
+        if text.strip():
+            out.append(text)
+    return list(dict.fromkeys(out))
+
+
+def _getter(expr: Any, rule: str) -> Getter:
+    """A plain-Python mirror of one key expression."""
+    name = expr.meta.output_name() if isinstance(expr, pl.Expr) else ""
+    if isinstance(expr, pl.Expr) and expr.meta.is_column():
+        return lambda std: _present([std.get(name)])
+    if name == "dob_sorted":
+        return _dob_sorted
+    if name == "all_names":
+        return _all_names
+    pair = _SORTED.match(name)
+    if pair:
+        first, second = pair.groups()
+        return lambda std: _sorted_pair(std.get(first), std.get(second))
+    msg = f"rule {rule!r}: no real-time form of key {name or expr!r}"
+    raise ConfigError(msg)
+
+
+def _dob_sorted(std: Mapping[str, Any]) -> list[Any]:
+    year, day, month = std.get("dob_year"), std.get("dob_day"), std.get("dob_month")
+    parts = [v for v in (day, month) if v is not None]
+    if year is None or not parts:
+        return []
+    return _present([year * 10000 + min(parts) * 100 + max(parts)])
+
+
+def _dob_masked(i: int) -> Getter:
+    high, low = 10 ** (8 - i), 10 ** (7 - i)
+
+    def get(std: Mapping[str, Any]) -> list[Any]:
+        year, month, day = std.get("dob_year"), std.get("dob_month"), std.get("dob_day")
+        if year is None or month is None or day is None:
+            return []
+        digits = year * 10000 + month * 100 + day
+        return _present([digits // high * high + digits % low])
+
+    return get
+
+
+def _sorted_pair(a: Any, b: Any) -> list[Any]:
+    if a is None or b is None:
+        return []
+    return _present([f"{a}|{b}" if a <= b else f"{b}|{a}"])
+
+
+def _all_names(std: Mapping[str, Any]) -> list[Any]:
+    given, family = std.get("given_first"), std.get("family_std")
+    primary = f"{given} {family}" if given is not None and family is not None else None
+    return _present([primary, *(std.get("alias_names") or ())])
