@@ -44,14 +44,14 @@ def fnv1a_series(values: pl.Series) -> npt.NDArray[np.uint64]:
     offset_type = np.int64 if str(array.type) in ("large_string", "large_utf8") else np.int32
     offsets = np.frombuffer(buffers[1], dtype=offset_type)[array.offset : array.offset + n + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0)
-    starts = offsets[:-1].astype(np.int64)
-    lengths = (offsets[1:] - offsets[:-1]).astype(np.int64)
+    bounds = offsets.astype(np.int64)
+    starts = bounds[:-1]
+    lengths = bounds[1:] - bounds[:-1]
     order = np.argsort(-lengths, kind="stable")
     starts, lengths = starts[order], lengths[order]
     h = np.full(n, OFFSET, dtype=np.uint64)
     prime = np.uint64(PRIME)
     longest = int(lengths[0]) if n else 0
-    running = n
     # how many strings are longer than each position (lengths sorted descending)
     counts = np.searchsorted(-lengths, -np.arange(longest), side="left")
     with np.errstate(over="ignore"):

@@ -50,7 +50,8 @@ def frame_key_texts(std: pl.DataFrame, rules: Sequence[BlockingRule]) -> pl.Data
     parts: list[pl.DataFrame] = []
     forms = rule_forms(rules)
     needed = {c for _, keys in forms for k in keys for c in k.meta.root_names()}
-    std = std.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in sorted(needed - set(std.columns)))
+    missing = sorted(needed - set(std.columns))
+    std = std.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in missing)
     for label, keys in forms:
         names = [f"k{i}" for i in range(len(keys))]
         keyed = std.select(
