@@ -79,7 +79,7 @@ def bootstrap(index: MasterPersonIndex, records: pl.DataFrame, clusters: pl.Data
             )
         std = scorer.standardise(canonical_frame(joined.select(keep).to_dicts()))
         persons = [people[p] for p in joined["person_id"].to_list()]
-        rows = index.columns.append(
+        rows = index.columns.append_frame(
             std, persons, joined["cluster_confidence"].to_list(), [1] * joined.height
         )
         for row_number, person in zip(rows.tolist(), persons, strict=True):

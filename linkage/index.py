@@ -1,13 +1,13 @@
 """The in-memory side of the master person index: records as columns, blocking keys, identities.
 
-Standardised records live in one polars frame (append-only rows; an updated
-or deleted record's old row is marked dead). Per-row person numbers, link
-probabilities and liveness are numpy arrays. Blocking keys are 64-bit hashes
-of each default blocking rule's key values (computed with the batch rules'
-own ``key_frame``, so the real-time and batch paths block identically), held
-as a sorted hash array with the row positions beside it, plus a small dict of
-keys added since the last rebuild. No matching decisions are made here; see
-:mod:`linkage.resolver`.
+Standardised records are numpy columns (:class:`~linkage.index_columns.ValueColumn`,
+append-only rows; an updated or deleted record's old row is marked dead), only
+the columns the scorer reads. Per-row person numbers, link probabilities and
+liveness are numpy arrays. Blocking keys are stable 64-bit hashes of the batch
+rules' key values (:mod:`linkage.record_keys`, so both paths block
+identically) in a :class:`~linkage.index_columns.HashIndex`; record keys
+(agency, record_id) are found the same way. No matching decisions are made
+here; see :mod:`linkage.resolver`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.blocking import BlockingRule, KeyVariants, default_rules
+from linkage.blocking import BlockingRule, default_rules
+from linkage.index_columns import HashIndex, ValueColumn, kind_of
+from linkage.keyhash import fnv1a, fnv1a_series
+from linkage.record_keys import RecordKeys, frame_key_hashes
 from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, LIST_COLUMNS, TEXT_COLUMNS
-
-_SEP = "\x1f"
-_REBUILD_AFTER = 200_000
 
 
 @dataclass(frozen=True)
@@ -45,19 +45,28 @@ class Scores:
 
 
 class Scorer(Protocol):
-    """What the index needs from the batch engine: standardise and score."""
+    """What the index needs from the batch engine: standardise and score.
+
+    ``columns`` names the standardised columns :meth:`score` reads; the index
+    keeps only those (and the blocking keys' hashes) in memory.
+    """
 
     version: str
     prior_weight: float
     comparison_names: tuple[str, ...]
     level_labels: tuple[tuple[str, ...], ...]
+    columns: tuple[str, ...]
 
     def standardise(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Standardise a canonical frame (CONTRACTS §2)."""
+        """Standardise a canonical frame (CONTRACTS §2; bulk loads)."""
         ...
 
-    def score(self, query: pl.DataFrame, candidates: pl.DataFrame) -> Scores:
-        """Score one standardised query row against standardised candidate rows."""
+    def standardise_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Standardise one canonical record (the real-time path; same values as the frame)."""
+        ...
+
+    def score(self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike]) -> Scores:
+        """Score one standardised query against candidate columns (aligned arrays)."""
         ...
 
 
@@ -82,117 +91,46 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def rule_forms(rules: Sequence[BlockingRule]) -> list[tuple[str, list[pl.Expr]]]:
-    """(label, key expressions) of every rule, one entry per ``KeyVariants`` form."""
-    forms: list[tuple[str, list[pl.Expr]]] = []
-    for number, rule in enumerate(rules):
-        variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
-        scalar = [k for k in rule.keys if not isinstance(k, KeyVariants)]
-        if variants is None:
-            forms.append((str(number), scalar))
-        else:
-            forms.extend(
-                (f"{number}.{i}", [*scalar, form]) for i, form in enumerate(variants.variants)
-            )
-    return forms
+def ref_hashes(agency: pl.Series, record_id: pl.Series) -> npt.NDArray[np.uint64]:
+    """Hashes of (agency, record_id) keys, as :func:`ref_hash` computes one."""
+    frame = pl.DataFrame([agency.alias("a"), record_id.alias("r")])
+    return fnv1a_series(frame.select(pl.concat_str("a", "r", separator="\x1f")).to_series())
 
 
-def blocking_hashes(
-    std: pl.DataFrame, rules: Sequence[BlockingRule]
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
-    """(row, key hash) for every blocking key of every row under every rule.
-
-    Evaluates the batch rules' own key expressions (so both paths block alike)
-    and hashes the key values themselves, which are stable across frames.
-    """
-    rows: list[npt.NDArray[np.uint32]] = []
-    hashes: list[npt.NDArray[np.uint64]] = []
-    for label, keys in rule_forms(rules):
-        names = [f"k{i}" for i in range(len(keys))]
-        keyed = std.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
-            *(key.alias(name) for key, name in zip(keys, names, strict=True)),
-        )
-        for name in names:
-            if isinstance(keyed.schema[name], pl.List):
-                keyed = keyed.explode(name)
-        text = [pl.col(n).cast(pl.Utf8) for n in names]
-        present = [t.is_not_null() & (t.str.strip_chars() != "") for t in text]
-        hashed = (
-            keyed.filter(pl.all_horizontal(present))
-            .select("row", pl.concat_str([pl.lit(label), *text], separator=_SEP).hash(seed=17))
-            .unique()
-        )
-        if hashed.height:
-            rows.append(hashed["row"].to_numpy().astype(np.uint32))
-            hashes.append(hashed[hashed.columns[1]].to_numpy().astype(np.uint64))
-    if not rows:
-        return np.empty(0, np.uint32), np.empty(0, np.uint64)
-    return np.concatenate(rows), np.concatenate(hashes)
+def ref_hash(key: tuple[str, str]) -> int:
+    """Hash of one (agency, record_id) key."""
+    return fnv1a(f"{key[0]}\x1f{key[1]}")
 
 
 class RecordColumns:
-    """Append-only standardised rows with per-row person, probability, outcome and liveness."""
+    """Append-only standardised rows with per-row person, probability, outcome and liveness.
 
-    def __init__(self, rules: Sequence[BlockingRule] | None = None, max_block_size: int = 1000):
+    Args:
+        columns: the standardised columns to keep (the scorer's).
+        rules: blocking rules (the batch defaults when omitted).
+        max_block_size: keys shared by more live-or-dead rows than this are skipped.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str] = (),
+        rules: Sequence[BlockingRule] | None = None,
+        max_block_size: int = 1000,
+    ) -> None:
         self.rules = tuple(rules) if rules is not None else default_rules()
+        self.record_keys = RecordKeys(self.rules)
         self.max_block_size = max_block_size
-        self.frame = pl.DataFrame()
+        self.names = tuple(dict.fromkeys(columns))
+        self.std = {name: ValueColumn(kind_of(name)) for name in self.names}
+        self.agency = ValueColumn("text")
+        self.record_id = ValueColumn("text")
         self.n = 0
         self.alive = np.zeros(0, dtype=bool)
         self.person = np.zeros(0, dtype=np.int32)
         self.probability = np.zeros(0, dtype=np.float32)
         self.outcome = np.zeros(0, dtype=np.uint8)
-        self.row_of: dict[tuple[str, str], int] = {}
-        self._base_hash = np.empty(0, np.uint64)
-        self._base_rows = np.empty(0, np.uint32)
-        self._delta: dict[int, list[int]] = {}
-        self._delta_size = 0
-
-    def append(
-        self,
-        std: pl.DataFrame,
-        person: npt.ArrayLike,
-        probability: npt.ArrayLike,
-        outcome: npt.ArrayLike,
-        keys: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]] | None = None,
-    ) -> npt.NDArray[np.int64]:
-        """Append standardised rows; returns their row positions. Replaced keys' old rows die."""
-        start, count = self.n, std.height
-        if count == 0:
-            return np.empty(0, np.int64)
-        if self.frame.width == 0:
-            self.frame = std
-        else:
-            self.frame.vstack(std.select(self.frame.columns).cast(self.frame.schema), in_place=True)
-            if self.frame.n_chunks() > 64:
-                self.frame = self.frame.rechunk()
-        self._grow(start + count)
-        self.n = start + count
-        positions = np.arange(start, start + count)
-        self.alive[positions] = True
-        self.person[positions] = np.asarray(person, dtype=np.int32)
-        self.probability[positions] = np.asarray(probability, dtype=np.float32)
-        self.outcome[positions] = np.asarray(outcome, dtype=np.uint8)
-        for offset, key in enumerate(zip(std["agency"], std["record_id"], strict=True)):
-            old = self.row_of.get(key)
-            if old is not None:
-                self.alive[old] = False
-            self.row_of[key] = start + offset
-        rows, hashes = keys if keys is not None else blocking_hashes(std, self.rules)
-        if count > _REBUILD_AFTER // 4 or self._delta_size + len(rows) > _REBUILD_AFTER:
-            self._rebuild(rows.astype(np.uint32) + np.uint32(start), hashes)
-        else:
-            for row, h in zip((rows + start).tolist(), hashes.tolist(), strict=True):
-                self._delta.setdefault(h, []).append(row)
-            self._delta_size += len(rows)
-        return positions
-
-    def kill(self, key: tuple[str, str]) -> int:
-        """Mark a record's row dead and forget its key; returns the row."""
-        row = self.row_of.pop(key)
-        self.alive[row] = False
-        return row
+        self.keys = HashIndex()
+        self.refs_index = HashIndex()
 
     def _grow(self, size: int) -> None:
         if size <= len(self.alive):
@@ -204,43 +142,75 @@ class RecordColumns:
             new[: len(old)] = old
             setattr(self, name, new)
 
-    def _rebuild(self, rows: npt.NDArray[np.uint32], hashes: npt.NDArray[np.uint64]) -> None:
-        delta_h = np.fromiter(
-            (h for h, rs in self._delta.items() for _ in rs), np.uint64, self._delta_size
-        )
-        delta_r = np.fromiter(
-            (r for rs in self._delta.values() for r in rs), np.uint32, self._delta_size
-        )
-        all_h = np.concatenate([self._base_hash, delta_h, hashes])
-        all_r = np.concatenate([self._base_rows, delta_r, rows])
-        order = np.argsort(all_h, kind="stable")
-        self._base_hash, self._base_rows = all_h[order], all_r[order]
-        self._delta, self._delta_size = {}, 0
+    def _place(self, count: int, person: Any, probability: Any, outcome: Any) -> int:
+        start = self.n
+        self._grow(start + count)
+        self.n = start + count
+        self.alive[start : self.n] = True
+        self.person[start : self.n] = np.asarray(person, dtype=np.int32)
+        self.probability[start : self.n] = np.asarray(probability, dtype=np.float32)
+        self.outcome[start : self.n] = np.asarray(outcome, dtype=np.uint8)
+        return start
 
-    def candidates(
-        self, query_std: pl.DataFrame, hashes: npt.NDArray[np.uint64] | None = None
-    ) -> npt.NDArray[np.int64]:
-        """Live rows sharing a blocking key with the (one-row) query; oversized blocks skipped."""
-        if hashes is None:
-            hashes = blocking_hashes(query_std, self.rules)[1]
-        if len(hashes) == 0:
+    def append_frame(
+        self, std: pl.DataFrame, person: npt.ArrayLike, probability: npt.ArrayLike,
+        outcome: npt.ArrayLike,
+    ) -> npt.NDArray[np.int64]:  # fmt: skip
+        """Append standardised rows of new keys (bulk load); returns their positions."""
+        count = std.height
+        if count == 0:
             return np.empty(0, np.int64)
-        hashes = np.unique(hashes)
-        lo = np.searchsorted(self._base_hash, hashes, side="left")
-        hi = np.searchsorted(self._base_hash, hashes, side="right")
-        found: list[npt.NDArray[np.int64]] = []
-        for h, a, b in zip(hashes.tolist(), lo.tolist(), hi.tolist(), strict=True):
-            extra = self._delta.get(h, ())
-            if (b - a) + len(extra) > self.max_block_size:
-                continue
-            if b > a:
-                found.append(self._base_rows[a:b].astype(np.int64))
-            if extra:
-                found.append(np.asarray(extra, dtype=np.int64))
-        if not found:
-            return np.empty(0, np.int64)
-        rows = np.unique(np.concatenate(found))
+        start = self._place(count, person, probability, outcome)
+        for name, column in self.std.items():
+            if name in std.columns:
+                column.extend_series(std[name])
+            else:
+                column.extend_series(pl.Series(name, [None] * count, dtype=pl.Utf8))
+        self.agency.extend_series(std["agency"])
+        self.record_id.extend_series(std["record_id"])
+        rows, hashes = frame_key_hashes(std, self.rules)
+        self.keys.add(rows.astype(np.int64) + start, hashes)
+        positions = np.arange(start, start + count, dtype=np.int64)
+        self.refs_index.add(positions, ref_hashes(std["agency"], std["record_id"]))
+        return positions
+
+    def append_record(
+        self, std: Mapping[str, Any], key: tuple[str, str], person: int, probability: float,
+        outcome: int, hashes: npt.NDArray[np.uint64],
+    ) -> int:  # fmt: skip
+        """Append one standardised record (its old row, if any, must be killed first)."""
+        row = self._place(1, [person], [probability], [outcome])
+        for name, column in self.std.items():
+            column.append(std.get(name))
+        self.agency.append(key[0])
+        self.record_id.append(key[1])
+        self.keys.add_one(row, hashes.tolist())
+        self.refs_index.add_one(row, [ref_hash(key)])
+        return row
+
+    def row_of(self, key: tuple[str, str]) -> int | None:
+        """The live row of a record key, or None."""
+        for row in self.refs_index.lookup(np.asarray([ref_hash(key)], np.uint64), 1 << 30).tolist():
+            if self.alive[row] and self.ref(row) == key:
+                return int(row)
+        return None
+
+    def kill(self, key: tuple[str, str]) -> int:
+        """Mark a record's row dead; returns the row."""
+        row = self.row_of(key)
+        if row is None:
+            raise KeyError(key)
+        self.alive[row] = False
+        return row
+
+    def candidates(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Live rows sharing a blocking key hash; oversized blocks skipped."""
+        rows = self.keys.lookup(hashes, self.max_block_size)
         return rows[self.alive[rows]]
+
+    def gather(self, rows: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
+        """The kept standardised columns of some rows (the scorer's candidates)."""
+        return {name: column.take(rows) for name, column in self.std.items()}
 
     def rows_of_people(self, people: Iterable[int]) -> npt.NDArray[np.int64]:
         """Live rows belonging to the given person numbers (a scan; used on small sets only)."""
@@ -248,7 +218,10 @@ class RecordColumns:
         live = np.flatnonzero(self.alive[: self.n])
         return live[np.isin(self.person[live], wanted)]
 
-    def refs(self, rows: npt.ArrayLike) -> list[tuple[str, str]]:
+    def ref(self, row: int) -> tuple[str, str]:
+        """(agency, record_id) of one row."""
+        return self.agency.value(row), self.record_id.value(row)
+
+    def refs(self, rows: Iterable[int]) -> list[tuple[str, str]]:
         """(agency, record_id) of rows, in the rows' order."""
-        picked = self.frame[np.asarray(rows, dtype=np.int64)].select(KEY_COLUMNS)
-        return list(picked.iter_rows())
+        return [self.ref(int(r)) for r in rows]

@@ -8,18 +8,19 @@ protocol the master person index uses, so real-time and batch scores agree.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons import Comparison, compare_one, default_comparisons
 from linkage.comparisons.comparison import comparison_from_dict
-from linkage.comparisons.engine import term_frequencies
 from linkage.index import Scores
 from linkage.model import FellegiSunterModel
-from linkage.standardise import standardise
+from linkage.standardise import standardise, standardise_record
 
 
 class ModelScorer:
@@ -41,6 +42,8 @@ class ModelScorer:
         self.comparison_names = tuple(model.comparison_names)
         self.level_labels = tuple(tuple(labels) for labels in model.level_labels)
         self.frequencies: dict[str, dict[Any, float]] = {}
+        self.columns = tuple(dict.fromkeys(c for cmp in comparisons for c in cmp.columns()))
+        self.tf_columns = {c.name: c.column for c in comparisons if c.tf_adjusted}
 
     @classmethod
     def from_json(cls, path: str | Path) -> ModelScorer:
@@ -57,15 +60,22 @@ class ModelScorer:
         """The batch standardisation."""
         return standardise(frame)
 
-    def refresh_frequencies(self, frame: pl.DataFrame) -> None:
-        """Term frequencies of the indexed records (for tf-adjusted comparisons)."""
-        if frame.height:
-            self.frequencies = term_frequencies(frame, self.comparisons)
+    def standardise_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The batch standardisation of one record, without polars."""
+        return standardise_record(record)
 
-    def score(self, query: pl.DataFrame, candidates: pl.DataFrame) -> Scores:
+    def refresh_frequencies(self, frequency_of: Callable[[str], dict[Any, float]]) -> None:
+        """Term frequencies of the indexed records: ``frequency_of(column)`` per tf column.
+
+        The tables are those :func:`~linkage.comparisons.engine.term_frequencies`
+        builds: each non-missing value's share of the non-missing values.
+        """
+        self.frequencies = {name: frequency_of(col) for name, col in self.tf_columns.items()}
+
+    def score(self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike]) -> Scores:
         """Levels, field weights, match weights and probabilities of each candidate."""
         vectors = compare_one(
-            query.row(0, named=True),
+            query,
             candidates,
             self.comparisons,
             term_frequencies=self.frequencies or None,

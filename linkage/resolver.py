@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 
 from linkage.errors import (
     InvalidRecordError,
@@ -71,7 +70,9 @@ class MasterPersonIndex:
         self.lock = threading.RLock()
         self.scorer = scorer
         self.thresholds = thresholds or Thresholds()
-        self.columns = RecordColumns(max_block_size=max_block_size)
+        self.columns = RecordColumns(
+            scorer.columns if scorer is not None else (), max_block_size=max_block_size
+        )
         self.person_ids: list[str] = []
         self.number_of: dict[str, int] = {}
         self.created: list[int] = []
@@ -108,12 +109,22 @@ class MasterPersonIndex:
             persons = [self.number_of[r.person_id] for r in batch]
             probs = [r.probability for r in batch]
             outcomes = [OUTCOMES.index(r.outcome) for r in batch]
-            rows = self.columns.append(scorer.standardise(frame), persons, probs, outcomes)
-            for row, person in zip(rows.tolist(), persons, strict=True):
-                self.members.setdefault(person, set()).add(row)
-        refresh = getattr(scorer, "refresh_frequencies", None)
+            self.columns.append_frame(scorer.standardise(frame), persons, probs, outcomes)
+        self._load_people()
+
+    def _load_people(self) -> None:
+        """Members per identity, term frequencies, merges and review flags (after the rows)."""
+        columns = self.columns
+        live = np.flatnonzero(columns.alive[: columns.n])
+        order = live[np.argsort(columns.person[live], kind="stable")]
+        people, starts = np.unique(columns.person[order], return_index=True)
+        self.members = {
+            int(p): set(chunk.tolist())
+            for p, chunk in zip(people.tolist(), np.split(order, starts[1:]), strict=True)
+        } if len(order) else {}  # fmt: skip
+        refresh = getattr(self.scorer, "refresh_frequencies", None)
         if refresh is not None:
-            refresh(self.columns.frame)
+            refresh(functools.partial(_frequencies, columns, live))
         self.merges = self.store.merges()
         self.redirect = {m.merged_person_id: m.survivor_person_id for m in self.merges}
         for flag in self.store.reviews():
@@ -142,10 +153,11 @@ class MasterPersonIndex:
             msg = "describe the person with at least a name, date of birth, phone or email"
             raise InvalidRecordError(msg, field="person")
         scorer = self._need_scorer()
-        query = scorer.standardise(canonical_frame([{**attributes, "agency": "", "record_id": ""}]))
+        query = scorer.standardise_record(attributes)
+        hashes = self.columns.record_keys.hashes(query)
         with self.lock:
             return self._ranked(
-                self._score_people(query, exclude=None), max_results, min_probability
+                self._score_people(query, None, hashes), max_results, min_probability
             )
 
     def _ranked(
@@ -172,18 +184,18 @@ class MasterPersonIndex:
 
     def _score_people(
         self,
-        query: pl.DataFrame,
+        query: Mapping[str, Any],
         exclude: tuple[str, str] | None,
-        hashes: npt.NDArray[np.uint64] | None = None,
+        hashes: npt.NDArray[np.uint64],
     ) -> dict[int, tuple[float, Callable[[], Explanation]]]:
         """Best probability (and a thunk for its explanation) per identity among candidates."""
         scorer = self._need_scorer()
-        rows = self.columns.candidates(query, hashes)
-        if exclude is not None and exclude in self.columns.row_of:
-            rows = rows[rows != self.columns.row_of[exclude]]
+        rows = self.columns.candidates(hashes)
+        if exclude is not None:
+            rows = rows[rows != (self.columns.row_of(exclude) or -1)]
         if len(rows) == 0:
             return {}
-        scores = scorer.score(query, self.columns.frame[rows])
+        scores = scorer.score(query, self.columns.gather(rows))
         people = self.columns.person[rows]
         order = np.lexsort((rows, -scores.probability))
         best: dict[int, tuple[float, Callable[[], Explanation]]] = {}
@@ -196,7 +208,7 @@ class MasterPersonIndex:
 
     def _explain(self, scores: Any, i: int, row: int) -> Explanation:
         scorer = self._need_scorer()
-        ref = self.columns.refs([row])[0]
+        ref = self.columns.ref(row)
         fields = tuple(
             (
                 name,
@@ -332,17 +344,33 @@ class MasterPersonIndex:
             attributes = _canonical(stored.agency, stored.record_id, stored.attributes)
         else:
             attributes = dict(left)
-        if isinstance(right, tuple):
-            self.get_record(*right)
-            rows = np.asarray([self.columns.row_of[right]])
-        else:
-            person = self.get_person(right)
-            rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
-        query = scorer.standardise(canonical_frame([attributes]))
+        query = scorer.standardise_record(attributes)
         with self.lock:
-            scores = scorer.score(query, self.columns.frame[rows])
+            if isinstance(right, tuple):
+                self.get_record(*right)
+                rows = np.asarray([self.columns.row_of(right)], dtype=np.int64)
+            else:
+                person = self.get_person(right)
+                rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
+            scores = scorer.score(query, self.columns.gather(rows))
         best = int(np.lexsort((rows, -scores.probability))[0])
         return self._explain(scores, best, int(rows[best]))
+
+
+def _frequencies(
+    columns: RecordColumns, live: npt.NDArray[np.int64], name: str
+) -> dict[Any, float]:
+    """Each non-missing value's share of the non-missing values of a kept text column."""
+    column = columns.std.get(name)
+    if column is None or column.kind != "text" or len(live) == 0:
+        return {}
+    counts = np.bincount(column.data[live], minlength=column.n_values)
+    counts[0] = 0
+    total = max(int(counts.sum()), 1)
+    present = np.flatnonzero(counts)
+    return dict(
+        zip(column.values[present].tolist(), (counts[present] / total).tolist(), strict=True)
+    )
 
 
 def _canonical(agency: str, record_id: str, attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from linkage.errors import RecordNotFoundError
-from linkage.index import blocking_hashes, canonical_frame
 from linkage.resolver_types import OUTCOMES, Outcome, UpsertResult
 from linkage.store import MergeEvent, ReviewFlag, StoredRecord, now
 
@@ -51,11 +50,9 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
             return _replay(mpi, existing)
         if existing is not None:
             _remove_row(mpi, key)
-        query = scorer.standardise(
-            canonical_frame([{**attributes, "agency": agency, "record_id": record_id}])
-        )
-        keys = blocking_hashes(query, mpi.columns.rules)
-        best = mpi._score_people(query, key, keys[1])
+        query = scorer.standardise_record(attributes)
+        hashes = mpi.columns.record_keys.hashes(query)
+        best = mpi._score_people(query, key, hashes)
         t = mpi.thresholds
         ranked = sorted(
             ((p, prob) for p, (prob, _) in best.items()),
@@ -93,8 +90,10 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
                 agency, record_id, pid, outcome, probability, attributes, {}, mpi.store.next_seq()
             )
         )
-        rows = mpi.columns.append(query, [person], [probability], [OUTCOMES.index(outcome)], keys)
-        mpi.members.setdefault(person, set()).add(int(rows[0]))
+        row = mpi.columns.append_record(
+            query, key, person, probability, OUTCOMES.index(outcome), hashes
+        )
+        mpi.members.setdefault(person, set()).add(row)
     return UpsertResult(
         agency,
         record_id,
@@ -125,7 +124,7 @@ def delete(mpi: MasterPersonIndex, agency: str, record_id: str) -> tuple[str, bo
     """Delete a record and re-evaluate its identity."""
     key = (agency, record_id)
     with mpi.batch(), mpi.lock:
-        if key not in mpi.columns.row_of:
+        if mpi.columns.row_of(key) is None:
             msg = f"no record ({agency!r}, {record_id!r})"
             raise RecordNotFoundError(msg)
         pid, removed, split = _remove_row(mpi, key)
@@ -166,9 +165,10 @@ def _split(mpi: MasterPersonIndex, person: int) -> list[str]:
             i = parent[i]
         return i
 
-    candidates = mpi.columns.frame[rows]
+    columns = mpi.columns
     for i in range(len(rows) - 1):
-        scores = scorer.score(candidates[i : i + 1], candidates[i + 1 :])
+        query = {name: column.value(int(rows[i])) for name, column in columns.std.items()}
+        scores = scorer.score(query, columns.gather(rows[i + 1 :]))
         for j in np.flatnonzero(scores.probability >= mpi.thresholds.match).tolist():
             parent[find(i + 1 + j)] = find(i)
     groups: dict[int, list[int]] = {}
