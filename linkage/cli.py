@@ -116,7 +116,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _link(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     frame = load_inputs(args.mappings, args.inputs)
+    read_s = time.perf_counter() - started
     overrides: dict[str, Any] = {
         k: v
         for k, v in {
@@ -131,8 +133,15 @@ def _link(args: argparse.Namespace) -> int:
     previous = pl.read_parquet(args.previous) if args.previous else None
     report = None if args.quiet else stderr_reporter()
     result = link(frame, settings, model=model, previous_ids=previous, report=report)
+    result.summary["timings_s"]["read"] = round(read_s, 3)
+    write_started = time.perf_counter()
     write_outputs(result, args.out)
     print(_headline(result.summary, args.out))
+    total = time.perf_counter() - started
+    print(
+        f"read {read_s:.1f} s, wrote in {time.perf_counter() - write_started:.1f} s, "
+        f"{total:.1f} s in all"
+    )
     return 0
 
 

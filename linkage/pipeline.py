@@ -23,7 +23,7 @@ from linkage.standardise import standardise
 
 LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
 LINK_TYPES = ("link_only", "dedupe_only", "link_and_dedupe")
-PHASES = ("standardise", "block", "compare", "train", "score", "cluster")
+PHASES = ("standardise", "block", "compare", "train", "score", "cluster", "report")
 AGENCY_PERSON_NO = "id_agency_person_no"
 #: EM sessions (see linkage.model._sessions): same date of birth trains the
 #: other fields' m; same given and family name trains the date of birth's.
