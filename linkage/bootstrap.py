@@ -15,11 +15,17 @@ from linkage.store import StoredRecord
 RECORDS_FILE = "records.parquet"
 
 
-def bootstrap_from_batch(index: MasterPersonIndex, out_dir: str | Path) -> int:
-    """Load ``clusters.parquet`` and the canonical ``records.parquet`` of a batch run.
+def bootstrap_from_batch(
+    index: MasterPersonIndex, out_dir: str | Path, mappings: str | Path | None = None
+) -> int:
+    """Load a batch run's ``clusters.parquet`` with the canonical records it clustered.
 
-    Records keep the batch person ids (one identity per cluster); the link
-    probability of each record is its ``cluster_confidence``.
+    The batch outputs hold no records, so they are read from the run's
+    extracts (``mappings``: the agency mappings TOML, read with
+    :func:`linkage.cli.load_inputs`) or, when no mappings are given, from a
+    ``records.parquet`` canonical frame beside the outputs. Records keep the
+    batch person ids (one identity per cluster); the link probability of each
+    record is its ``cluster_confidence``.
 
     Returns:
         The number of records loaded.
@@ -28,13 +34,38 @@ def bootstrap_from_batch(index: MasterPersonIndex, out_dir: str | Path) -> int:
         InvalidInputError: a file is missing or a record has no cluster.
     """
     out_dir = Path(out_dir)
-    for name in ("clusters.parquet", RECORDS_FILE):
-        if not (out_dir / name).exists():
-            msg = f"{out_dir / name}: batch output not found"
-            raise InvalidInputError(msg)
-    clusters = pl.read_parquet(out_dir / "clusters.parquet")
-    records = pl.read_parquet(out_dir / RECORDS_FILE)
-    return bootstrap(index, records, clusters)
+    clusters_path = out_dir / "clusters.parquet"
+    if not clusters_path.exists():
+        msg = f"{clusters_path}: batch output not found"
+        raise InvalidInputError(msg)
+    if mappings is not None:
+        from linkage.cli import load_inputs
+
+        records = load_inputs(Path(mappings))
+    elif (out_dir / RECORDS_FILE).exists():
+        records = pl.read_parquet(out_dir / RECORDS_FILE)
+    else:
+        msg = f"{out_dir}: no {RECORDS_FILE}; name the extracts' mappings (bootstrap_mappings)"
+        raise InvalidInputError(msg)
+    return bootstrap(index, records, pl.read_parquet(clusters_path))
+
+
+def bootstrap_from_extracts(
+    index: MasterPersonIndex, mappings: str | Path, out_dir: str | Path
+) -> int:
+    """Run the batch linkage over raw extracts, write its outputs to ``out_dir``, then load them.
+
+    Returns:
+        The number of records loaded.
+    """
+    from linkage.cli import load_inputs
+    from linkage.outputs import write_outputs
+    from linkage.pipeline import link
+
+    records = load_inputs(Path(mappings))
+    result = link(records)
+    write_outputs(result, out_dir)
+    return bootstrap(index, records, result.clusters)
 
 
 def bootstrap(index: MasterPersonIndex, records: pl.DataFrame, clusters: pl.DataFrame) -> int:

@@ -19,6 +19,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,8 +66,10 @@ class MasterPersonIndex:
         thresholds: Thresholds | None = None,
         *,
         max_block_size: int = 1000,
+        snapshot_path: str | Path | None = None,
     ) -> None:
         self.store = store
+        self.snapshot_path = Path(snapshot_path) if snapshot_path else None
         self.lock = threading.RLock()
         self.scorer = scorer
         self.thresholds = thresholds or Thresholds()
@@ -82,8 +85,9 @@ class MasterPersonIndex:
         self.reviews: dict[str, dict[str, ReviewFlag]] = {}
         if scorer is not None:
             self._load()
-            with store.transaction():
-                store.set_meta("model_version", scorer.version)
+            if store.get_meta("model_version") != scorer.version:
+                with store.transaction():
+                    store.set_meta("model_version", scorer.version)
 
     @property
     def model_version(self) -> str:
@@ -98,6 +102,25 @@ class MasterPersonIndex:
 
     # loading ----------------------------------------------------------------
     def _load(self) -> None:
+        from linkage.snapshot import load_snapshot
+
+        if self.snapshot_path is not None and load_snapshot(self, self.snapshot_path):
+            self._load_people()
+            return
+        self._rebuild()
+        if self.snapshot_path is not None and self.columns.n:
+            self.save_snapshot()
+
+    def save_snapshot(self) -> None:
+        """Write a snapshot of the index (when a snapshot path is configured)."""
+        from linkage.snapshot import save_snapshot
+
+        if self.snapshot_path is not None:
+            with self.lock:
+                save_snapshot(self, self.snapshot_path)
+
+    def _rebuild(self) -> None:
+        """Re-standardise every stored record (no usable snapshot)."""
         scorer = self._need_scorer()
         created = self.store.persons()
         for pid, seq in sorted(created.items(), key=lambda kv: (kv[1], kv[0])):
@@ -199,11 +222,19 @@ class MasterPersonIndex:
         people = self.columns.person[rows]
         order = np.lexsort((rows, -scores.probability))
         best: dict[int, tuple[float, Callable[[], Explanation]]] = {}
+        chosen: dict[int, int] = {}
+        probability = scores.probability
         for i in order.tolist():
             person = int(people[i])
-            if person not in best:
-                thunk = functools.partial(self._explain, scores, i, int(rows[i]))
-                best[person] = (float(scores.probability[i]), thunk)
+            if person not in chosen:
+                chosen[person] = i
+            elif probability[i] == probability[chosen[person]] and self.columns.ref(
+                int(rows[i])
+            ) < self.columns.ref(int(rows[chosen[person]])):
+                chosen[person] = i  # ties go to the smallest (agency, record_id): stable
+        for person, i in chosen.items():
+            thunk = functools.partial(self._explain, scores, i, int(rows[i]))
+            best[person] = (float(probability[i]), thunk)
         return best
 
     def _explain(self, scores: Any, i: int, row: int) -> Explanation:
@@ -298,7 +329,11 @@ class MasterPersonIndex:
 
     def _reload(self) -> None:
         fresh = MasterPersonIndex(
-            self.store, self.scorer, self.thresholds, max_block_size=self.columns.max_block_size
+            self.store,
+            self.scorer,
+            self.thresholds,
+            max_block_size=self.columns.max_block_size,
+            snapshot_path=self.snapshot_path,
         )
         with self.lock:
             for name, value in vars(fresh).items():
@@ -353,7 +388,8 @@ class MasterPersonIndex:
                 person = self.get_person(right)
                 rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
             scores = scorer.score(query, self.columns.gather(rows))
-        best = int(np.lexsort((rows, -scores.probability))[0])
+        top = np.flatnonzero(scores.probability == scores.probability.max())
+        best = int(min(top.tolist(), key=lambda i: self.columns.ref(int(rows[i]))))
         return self._explain(scores, best, int(rows[best]))
 
 
@@ -368,9 +404,10 @@ def _frequencies(
     counts[0] = 0
     total = max(int(counts.sum()), 1)
     present = np.flatnonzero(counts)
-    return dict(
-        zip(column.values[present].tolist(), (counts[present] / total).tolist(), strict=True)
-    )
+    out: dict[Any, float] = {}
+    for value, count in zip(column.values[present].tolist(), counts[present].tolist(), strict=True):
+        out[value] = out.get(value, 0.0) + count / total  # a value appended twice has two codes
+    return out
 
 
 def _canonical(agency: str, record_id: str, attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -133,6 +133,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._seq = 0
+        self._dirty = False
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -165,10 +166,13 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             seq_before = self._seq
+            self._dirty = False
             try:
                 yield True
                 if self._seq != seq_before:
                     self.set_meta("seq", str(self._seq))
+                if self._dirty:
+                    self.set_meta("version", str(self.version() + 1))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -181,7 +185,16 @@ class Store:
         if not self._depth:
             msg = "store writes must run inside Store.transaction()"
             raise RuntimeError(msg)
+        self._dirty = True
         return self._conn.execute(sql, params)
+
+    def version(self) -> int:
+        """Data version: grows with every committed transaction that wrote anything.
+
+        A snapshot of the in-memory index records the version it was taken at
+        and is used only while the store is still at that version.
+        """
+        return int(self.get_meta("version") or 0)
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -243,6 +256,7 @@ class Store:
             if not self._depth:
                 msg = "store writes must run inside Store.transaction()"
                 raise RuntimeError(msg)
+            self._dirty = True
             self._conn.executemany(
                 "UPDATE records SET person_id = ? WHERE agency = ? AND record_id = ?",
                 [(person_id, a, r) for a, r in keys],

@@ -70,14 +70,38 @@ def build_index(config: ServerConfig) -> MasterPersonIndex:
         config.store_path, synchronous="FULL" if config.synchronous == "FULL" else "NORMAL"
     )
     index = MasterPersonIndex(
-        store, load_scorer(config), config.thresholds(), max_block_size=config.max_block_size
+        store,
+        load_scorer(config),
+        config.thresholds(),
+        max_block_size=config.max_block_size,
+        snapshot_path=config.snapshot(),
     )
-    if config.bootstrap_dir and store.count_records() == 0 and index.scorer is not None:
-        from linkage.bootstrap import bootstrap_from_batch
-
-        count = bootstrap_from_batch(index, config.bootstrap_dir)
-        log.info("bootstrapped %d records from %s", count, config.bootstrap_dir)
+    if store.count_records() == 0 and index.scorer is not None:
+        bootstrap(index, config)
     return index
+
+
+def bootstrap(index: MasterPersonIndex, config: ServerConfig) -> None:
+    """Fill an empty index: from a batch run's outputs, else by linking raw extracts.
+
+    ``bootstrap_dir`` with ``clusters.parquet``: load those clusters with the
+    records of ``bootstrap_mappings``. ``bootstrap_mappings`` alone (or a
+    ``bootstrap_dir`` without outputs): run the batch linkage first, writing
+    its outputs to ``bootstrap_dir`` when set.
+    """
+    from linkage.bootstrap import bootstrap_from_batch, bootstrap_from_extracts
+
+    outputs = Path(config.bootstrap_dir) if config.bootstrap_dir else None
+    mappings = config.bootstrap_mappings or None
+    if outputs is not None and (outputs / "clusters.parquet").exists():
+        count = bootstrap_from_batch(index, outputs, mappings)
+    elif mappings is not None:
+        target = outputs or Path(config.store_path).parent / "bootstrap-run"
+        count = bootstrap_from_extracts(index, mappings, target)
+    else:
+        return
+    index.save_snapshot()
+    log.info("bootstrapped %d records", count, extra={"fields": {"records": count}})
 
 
 def create_server(

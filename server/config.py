@@ -32,6 +32,8 @@ class ServerConfig:
     model_path: str = ""
     scorer: str = ""
     bootstrap_dir: str = ""
+    bootstrap_mappings: str = ""
+    snapshot_path: str = ""
     match_threshold: float = 0.95
     review_threshold: float = 0.5
     auto_merge_threshold: float = 0.995
@@ -60,6 +62,15 @@ class ServerConfig:
             raise ConfigError(msg)
         self.thresholds()  # validates the ordering
 
+    def snapshot(self) -> str | None:
+        """Where the index snapshot lives: ``snapshot_path``, else beside the store.
+
+        ``"off"`` disables snapshots; an in-memory store has none.
+        """
+        if self.snapshot_path == "off" or self.store_path == ":memory:":
+            return None
+        return self.snapshot_path or f"{self.store_path}.snapshot"
+
     def thresholds(self) -> Thresholds:
         """The match / review / auto-merge thresholds."""
         return Thresholds(self.match_threshold, self.review_threshold, self.auto_merge_threshold)
@@ -82,7 +93,13 @@ def load_config(
             raise ConfigError(msg) from exc
         raw.update(document.get("server", {}))
         base = Path(path).resolve().parent.parent
-        for key in ("store_path", "model_path", "bootstrap_dir"):
+        for key in (
+            "store_path",
+            "model_path",
+            "bootstrap_dir",
+            "bootstrap_mappings",
+            "snapshot_path",
+        ):
             if raw.get(key) and not Path(raw[key]).is_absolute():
                 raw[key] = str(base / raw[key])
     types = {f.name: f.type for f in fields(ServerConfig)}

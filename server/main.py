@@ -80,6 +80,8 @@ def run(config_path: str | None) -> None:
     signal.signal(signal.SIGINT, on_signal)
     stopping.wait()
     parts.server.stop(config.grace_seconds).wait()
+    if parts.index.scorer is not None:
+        parts.index.save_snapshot()  # the next start-up loads this instead of re-standardising
     parts.index.store.close()
     log.info("stopped")
 
