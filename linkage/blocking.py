@@ -145,11 +145,15 @@ def _expr_name(expr: pl.Expr) -> str:
 
 
 def default_rules(identifiers: Sequence[str] = ()) -> tuple[BlockingRule, ...]:
-    """Rules tuned on the synthetic multi-agency data (figures in the module tests' notes).
+    """Rules tuned on the synthetic multi-agency data (``linkage.generate``, seed 0).
 
     Between them they tolerate nicknames, given/family swaps, day-month
-    transpositions and one-digit date typos, a typo in either name, missing
-    dates, changed family names and aliases, while keeping blocks small.
+    transpositions, a typo in either name, missing dates, changed family names
+    and aliases, while keeping blocks small. Measured (link_and_dedupe):
+    100k records -> 289k pairs, pairs completeness 0.9835; 1M records -> 6.0M
+    pairs, completeness 0.9834. (A one-digit-typo date rule,
+    ``block_on("family_sdx", "given_sdx", dob_masked_keys())``, added only
+    0.0003 at 1M for ~4 s, so it is not a default.)
 
     Args:
         identifiers: identifier names with an ``id_<name>_std`` column; each
@@ -161,7 +165,6 @@ def default_rules(identifiers: Sequence[str] = ()) -> tuple[BlockingRule, ...]:
         block_on(
             sorted_pair_key("given_mph", "family_mph"), "dob_year", name="names_mph_sorted+year"
         ),
-        block_on("family_sdx", "given_sdx", dob_masked_keys(), name="sdx_names+dob_masked"),
         block_on(dob_sorted_key(), "postcode_std", name="dob_sorted+postcode"),
         block_on(dob_sorted_key(), "middle_std", name="dob_sorted+middle"),
         block_on("phone_std"),
