@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Generate and link 20,000 demo records, then serve them (with the trained model)
+# on 127.0.0.1:50051 until Ctrl-C. The service starts from a fresh store each time.
 demo: $(STAMP)
-	$(VENV)/bin/linkage demo
+	$(VENV)/bin/linkage demo --records 20000 --out out/demo
+	rm -rf out/service
+	$(VENV)/bin/linkage serve --config config/server.toml
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
