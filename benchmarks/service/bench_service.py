@@ -1,0 +1,185 @@
+"""Service benchmark: start-up, RSS, Resolve latency and throughput, bulk upserts.
+
+    .venv/bin/python benchmarks/service/bench_service.py --records 1000000
+
+Builds an index of ``--records`` generated records (identities from the
+generator's truth column, so no batch run is needed; model from
+``--model``, default the demo's), snapshots it, then starts the real server
+(``python -m server.main``) in a subprocess on 127.0.0.1 and drives it from a
+separate load process (multiprocessing). The no-op baseline is the standard
+health ``Check`` rpc. Prints a markdown table. Not a test: figures are noisy
+on shared machines, run it a few times and quote medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any]]:
+    """Bootstrap a store + snapshot; returns some held-back records to query and upsert."""
+    import polars as pl
+
+    from linkage.bootstrap import bootstrap
+    from linkage.generate import generate
+    from linkage.model_scorer import ModelScorer
+    from linkage.resolver import MasterPersonIndex
+    from linkage.store import Store
+
+    frame = generate(records, seed=seed)
+    clusters = frame.select("agency", "record_id", pl.col("true_person_id").alias("person_id"))
+    held = frame.tail(min(20_000, records // 10))
+    mpi = MasterPersonIndex(
+        Store(tmp / "mpi.sqlite", synchronous="NORMAL"),
+        ModelScorer.from_json(model),
+        snapshot_path=tmp / "mpi.sqlite.snapshot",
+    )
+    bootstrap(mpi, frame.head(frame.height - held.height).drop("true_person_id"), clusters)
+    mpi.save_snapshot()
+    mpi.store.close()
+    return [
+        {k: v for k, v in r.items() if v not in (None, "", []) and k != "true_person_id"}
+        for r in held.iter_rows(named=True)
+    ]
+
+
+def start(tmp: Path, model: Path) -> tuple[subprocess.Popen[str], int, float]:
+    config = tmp / "server.toml"
+    config.write_text(
+        f'[server]\nport = 0\nstore_path = "{tmp / "mpi.sqlite"}"\nmodel_path = "{model}"\n'
+        'log_level = "INFO"\n'
+    )
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.main", "--config", str(config)],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        entry = json.loads(line)
+        if entry["msg"] == "serving":
+            return proc, int(entry["address"].rsplit(":", 1)[1]), time.perf_counter() - began
+    raise RuntimeError("server did not start")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load(port: int, queries: list[dict[str, Any]], out: Any) -> None:
+    """The load client (its own process)."""
+    import grpc
+    import numpy as np
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from server.gen.linkage.v1 import linkage_pb2 as pb
+    from server.gen.linkage.v1 import linkage_pb2_grpc as pb_grpc
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub, health = pb_grpc.LinkageServiceStub(channel), health_pb2_grpc.HealthStub(channel)
+    fields = ("given_name", "middle_name", "family_name", "dob", "sex", "street", "suburb",
+              "postcode", "state", "phone", "email")  # fmt: skip
+
+    def person(q: dict[str, Any]) -> Any:
+        return pb.PersonAttributes(**{k: str(q[k]) for k in fields if k in q})
+
+    requests = [pb.ResolveRequest(person=person(q), max_results=5) for q in queries]
+    for r in requests[:200]:
+        stub.Resolve(r)  # warm up
+    latencies = []
+    for r in requests[:3000]:
+        t = time.perf_counter()
+        stub.Resolve(r)
+        latencies.append(time.perf_counter() - t)
+
+    def rate(call: Any, seconds: float = 8.0) -> float:
+        stop = time.perf_counter() + seconds
+
+        def worker(i: int) -> int:
+            n = 0
+            while time.perf_counter() < stop:
+                call(i + n)
+                n += 1
+            return n
+
+        with ThreadPoolExecutor(16) as pool:
+            return sum(pool.map(worker, range(16))) / seconds
+
+    check = health_pb2.HealthCheckRequest()
+    echo = rate(lambda i: health.Check(check))
+    resolve = rate(lambda i: stub.Resolve(requests[i % len(requests)]))
+    upserts = [
+        pb.UpsertRecordsRequest(
+            request_id=str(i),
+            record=pb.AgencyRecord(
+                ref=pb.RecordRef(agency=q["agency"], record_id=f"B{q['record_id']}"),
+                attributes=person(q),
+            ),
+        )
+        for i, q in enumerate(queries)
+    ]
+    t = time.perf_counter()
+    acked = sum(1 for reply in stub.UpsertRecords(iter(upserts)) if reply.HasField("result"))
+    upsert_rate = acked / (time.perf_counter() - t)
+    ms = np.asarray(latencies) * 1e3
+    out.put({"p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99)),
+             "echo": echo, "resolve": resolve, "upserts": upsert_rate})  # fmt: skip
+    channel.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--model", type=Path, default=ROOT / "out/demo/run/model.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        t = time.perf_counter()
+        queries = build(args.records, args.seed, args.model.resolve(), tmp)
+        built = time.perf_counter() - t
+        proc, port, startup = start(tmp, args.model.resolve())
+        rss_start = rss_mb(proc.pid)
+        out: Any = mp.get_context("spawn").Queue()
+        client = mp.get_context("spawn").Process(target=load, args=(port, queries, out))
+        client.start()
+        figures = out.get()
+        client.join()
+        rss_end = rss_mb(proc.pid)
+        proc.terminate()
+        proc.wait(60)
+    rows = [
+        ("index build (bootstrap + snapshot)", f"{built:.1f} s", "-"),
+        ("start-up (process start to serving)", f"{startup:.2f} s", "<= 10 s"),
+        ("RSS after start / after load", f"{rss_start:.0f} / {rss_end:.0f} MB", "<= 2048 MB"),
+        ("Resolve p50, concurrency 1", f"{figures['p50']:.2f} ms", "<= 2 ms"),
+        ("Resolve p99, concurrency 1", f"{figures['p99']:.2f} ms", "<= 10 ms"),
+        ("no-op (health Check) rps, concurrency 16", f"{figures['echo']:.0f}", "-"),
+        ("Resolve rps, concurrency 16", f"{figures['resolve']:.0f} "
+         f"({100 * figures['resolve'] / figures['echo']:.0f}% of no-op)", ">= 50%"),  # fmt: skip
+        ("UpsertRecords durable records/s", f"{figures['upserts']:.0f}", ">= 5000"),
+    ]
+    print(f"\n{args.records:,} records, pid {os.getpid()}\n")
+    print("| measure | value | target |\n| --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
