@@ -94,6 +94,11 @@ def identifier_names(frame: pl.DataFrame) -> list[str]:
     )
 
 
+def _agency_identifiers(frame: pl.DataFrame) -> list[str]:
+    """Agency-own identifiers present (their agency person number)."""
+    return ["agency_person_no"] if f"{AGENCY_PERSON_NO}_std" in frame.columns else []
+
+
 def link(
     frame: pl.DataFrame,
     settings: LinkageSettings | None = None,
@@ -125,7 +130,7 @@ def link(
     with timer.phase("block"):
         candidate_pairs, block_report = blocking.generate_pairs(
             std,
-            blocking.default_rules(),
+            blocking.default_rules(identifier_names(std), _agency_identifiers(std)),
             link_type=settings.link_type,
             max_block_size=settings.max_block_size,
         )
