@@ -5,7 +5,8 @@ for a mother and her son as they do for two records of one person, and their
 weights add up to more than a disagreeing given name and date of birth take
 away. So a pair is linked automatically only when the fields that describe
 the individual (given and middle name, date of birth, sex, e-mail,
-identifiers) together weigh at least `MIN_PERSON_WEIGHT` bits; otherwise it
+identifiers) together weigh at least `MIN_PERSON_WEIGHT` bits (3: more than
+sex alone, less than any given-name agreement); otherwise it
 goes to review, whatever its probability. Twins (same date of birth) still
 pass: no field here separates them without an identifier.
 """
@@ -23,7 +24,7 @@ from linkage.model import FellegiSunterModel
 PERSON_COMPARISONS = frozenset({"given_name", "middle_name", "dob", "sex", "email"})
 IDENTIFIER_PREFIX = "id_"
 #: Person-level evidence (bits) needed for an automatic link.
-MIN_PERSON_WEIGHT = 0.0
+MIN_PERSON_WEIGHT = 3.0
 
 
 def person_columns(names: Sequence[str]) -> list[int]:
