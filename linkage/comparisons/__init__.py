@@ -19,16 +19,10 @@ from linkage.comparisons.engine import ComparisonVectors, compare, term_frequenc
 from linkage.comparisons.levels import (
     AnyExactLevel,
     ElseLevel,
-    EmailLocalPartLevel,
     ExactLevel,
-    InitialLevel,
-    JaroWinklerLevel,
     Level,
-    LevenshteinLevel,
     NicknameLevel,
     PhoneticLevel,
-    SuffixLevel,
-    TokenOverlapLevel,
     level_from_dict,
 )
 from linkage.comparisons.library import (
@@ -43,6 +37,14 @@ from linkage.comparisons.library import (
     default_comparisons,
 )
 from linkage.comparisons.realtime import compare_one
+from linkage.comparisons.string_levels import (
+    EmailLocalPartLevel,
+    InitialLevel,
+    JaroWinklerLevel,
+    LevenshteinLevel,
+    SuffixLevel,
+    TokenOverlapLevel,
+)
 
 __all__ = [
     "AddressComparison",

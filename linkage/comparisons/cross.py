@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from linkage.comparisons._codes import FrameCodes, Rows
 from linkage.comparisons._table import (
     BoolArray,
     Csr,
@@ -24,7 +25,7 @@ from linkage.comparisons._table import (
     share_any,
 )
 from linkage.comparisons.levels import Level, _require
-from linkage.encoding import encode, is_missing
+from linkage.encoding import is_missing
 
 
 class SwappedNamesLevel(Level):
@@ -100,17 +101,40 @@ class AliasLevel(Level):
         ]
         return csr_from_items(alias.data, vocabulary), csr_from_items(names, vocabulary)
 
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        key = ("alias_sets", self.alias_column, self.given_column, self.family_column)
+        aliases, names = codes.memo(key, lambda: self._sets_large(codes.table()))
+        li, ri = left.astype(np.int64), right.astype(np.int64)
+        return (
+            share_any(aliases, aliases, li, ri)
+            | share_any(aliases, names, li, ri)
+            | share_any(names, aliases, li, ri)
+        )
+
     def _sets_large(self, table: ValueTable) -> tuple[Csr, Csr]:
+        """Alias codes per record, and per record its name's code when it is someone's alias.
+
+        A name that is no record's alias cannot match one, so names are looked up in the
+        vocabulary of aliases rather than encoded.
+        """
         series = table.series(self.alias_column)
         if not isinstance(series.dtype, pl.List):
             series = pl.Series([None] * table.n_rows, dtype=pl.List(pl.Utf8))
-        cleaned = series.list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
+        cleaned = series.cast(pl.List(pl.Utf8)).list.eval(
+            pl.element().filter(pl.element().str.strip_chars() != "")
+        )
         lengths = cleaned.list.len().fill_null(0).to_numpy().astype(np.int64)
         flat = cleaned.explode().drop_nulls()
+        vocabulary = pl.Enum(flat.unique().sort())
+        alias_codes = flat.cast(vocabulary).to_physical().to_numpy().astype(np.int64)
         given, family = table.series(self.given_column), table.series(self.family_column)
-        present = (~is_missing(given) & ~is_missing(family)).to_numpy()
-        names = (given + " " + family).filter(pl.Series(present))
-        codes = encode(pl.concat([flat.cast(pl.Utf8), names.cast(pl.Utf8)])).codes.astype(np.int64)
+        present = ~is_missing(given) & ~is_missing(family)
+        names = pl.select(
+            pl.when(present).then(given.cast(pl.Utf8) + " " + family.cast(pl.Utf8))
+        ).to_series()
+        name_codes = names.cast(vocabulary, strict=False).to_physical()
+        has_name = name_codes.is_not_null().to_numpy()
         alias_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        name_offsets = np.concatenate([[0], np.cumsum(present)]).astype(np.int64)
-        return (alias_offsets, codes[: len(flat)]), (name_offsets, codes[len(flat) :])
+        name_offsets = np.concatenate([[0], np.cumsum(has_name)]).astype(np.int64)
+        name_items = name_codes.drop_nulls().to_numpy().astype(np.int64)
+        return (alias_offsets, alias_codes), (name_offsets, name_items)

@@ -1,21 +1,65 @@
-"""Date-of-birth levels: dates are ``YYYYMMDD`` integers, years integers."""
+"""Date-of-birth levels: dates are ``YYYYMMDD`` integers, years integers.
+
+The batch kernels read per-record integer arrays derived once per frame
+(:class:`_DateParts`): the date, the date with day and month swapped, and the
+date's eight digits packed four bits each (BCD), so "one digit different" is
+"exactly one non-zero nibble in the XOR" -- a few integer operations per pair.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from linkage.comparisons._codes import FrameCodes, Rows
 from linkage.comparisons._table import (
     BoolArray,
     Column,
     IndexArray,
     ValueTable,
+    column_from_series,
     column_from_values,
     columns_equal,
+    null_column,
 )
 from linkage.comparisons.levels import Level, _require
+
+
+@dataclass(frozen=True)
+class _DateParts:
+    """Per record: YYYYMMDD (-1 missing), YYYYDDMM (-2 missing or day == month), BCD digits."""
+
+    date: npt.NDArray[np.int32]
+    swapped: npt.NDArray[np.int32]
+    bcd: npt.NDArray[np.uint32]
+    null: BoolArray
+
+
+def _date_parts(codes: FrameCodes, column: str) -> _DateParts:
+    def build() -> _DateParts:
+        frame = codes.frame
+        source = (
+            column_from_series(frame.get_column(column))
+            if column in frame.columns
+            else null_column(codes.height)
+        )
+        null = source.null
+        if source.data.dtype == object:
+            source = column_from_values(source.data.tolist())
+        date = np.where(null, 0, source.data).astype(np.int64)
+        year, month, day = date // 10000, date // 100 % 100, date % 100
+        swapped = np.where(null | (month == day), -2, year * 10000 + day * 100 + month)
+        bcd = np.zeros(len(date), dtype=np.uint32)
+        for power in range(8):
+            bcd |= ((date // 10**power % 10).astype(np.uint32)) << np.uint32(4 * power)
+        return _DateParts(
+            np.where(null, -1, date).astype(np.int32), swapped.astype(np.int32), bcd, null
+        )
+
+    return codes.memo(("date_parts", column), build)
 
 
 def _dates(
@@ -45,6 +89,11 @@ class DateTransposedLevel(Level):
         out[ok] = (a // 10000 == b // 10000) & (am == bd) & (ad == bm) & (am != ad)
         return out
 
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        parts = _date_parts(codes, self._col())
+        mask: BoolArray = parts.swapped[left] == parts.date[right]
+        return mask
+
 
 class DateOneDigitLevel(Level):
     """Full dates whose YYYYMMDD forms differ in exactly one digit (a typo)."""
@@ -64,6 +113,14 @@ class DateOneDigitLevel(Level):
         out = np.zeros(len(left), dtype=bool)
         out[ok] = differing == 1
         return out
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        parts = _date_parts(codes, self._col())
+        x = parts.bcd[left] ^ parts.bcd[right]
+        nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & np.uint32(0x11111111)
+        one = (nibbles != 0) & ((nibbles & (nibbles - np.uint32(1))) == 0)
+        mask: BoolArray = one & ~parts.null[left] & ~parts.null[right]
+        return mask
 
 
 class _YearLevel(Level):
@@ -87,6 +144,15 @@ class _YearLevel(Level):
         data = np.where(year.null, np.asarray(date_data, dtype=np.int64) // 10000, year_data)
         return Column(np.asarray(data, dtype=np.int64), year.null & date.null)
 
+    def record_years(self, codes: FrameCodes) -> tuple[npt.NDArray[np.int32], BoolArray]:
+        """Per record of the frame: the birth year and whether it is missing."""
+
+        def build() -> tuple[npt.NDArray[np.int32], BoolArray]:
+            years = self.years(codes.table())
+            return years.data.astype(np.int32), years.null
+
+        return codes.memo(("years", self.year_column, self._col()), build)
+
 
 class SameYearLevel(_YearLevel):
     """Same birth year (also when one or both dates are partial, year only)."""
@@ -100,6 +166,11 @@ class SameYearLevel(_YearLevel):
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
         years = self.years(table)
         return columns_equal(years, years, left, right)
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        years, null = self.record_years(codes)
+        mask: BoolArray = (years[left] == years[right]) & ~null[left] & ~null[right]
+        return mask
 
 
 class YearsWithinLevel(_YearLevel):
@@ -121,4 +192,10 @@ class YearsWithinLevel(_YearLevel):
         ok = ~years.null[left] & ~years.null[right]
         near = np.abs(years.data[left] - years.data[right]) <= self.within
         mask: BoolArray = ok & np.asarray(near, dtype=bool)
+        return mask
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        years, null = self.record_years(codes)
+        near = np.abs(years[left] - years[right]) <= self.within
+        mask: BoolArray = near & ~null[left] & ~null[right]
         return mask

@@ -1,34 +1,40 @@
 """Vectorised evaluation of comparisons over candidate pairs (DESIGN.md section 5, step 4).
 
-For each comparison: encode its key columns to integer codes, take the codes
-of both sides of every pair, short-circuit equal codes (exact) and nulls, find
-the distinct order-normalised (min, max) unequal code pairs, evaluate the
-levels once per distinct value pair (each level only on the pairs no better
-level matched), and gather the levels back to the pairs. Deduplication is
-skipped when a sample shows the pairs are mostly distinct already (phones,
-e-mails, addresses), since it then costs more than it saves. Cross-field
-levels (swapped names, aliases) are applied last, per record pair; see
-:mod:`linkage.comparisons.cross` for the override rule.
+The frame's columns are dictionary-encoded once per frame
+(:func:`~linkage.comparisons._codes.frame_codes`, shared by later calls on the
+same frame). For each comparison: pairs with a missing side get the null level
+0; the value levels then run in order, each on the pairs no better level
+matched (:func:`evaluate_levels`), so the cheap integer levels (exact, root,
+phonetic keys, suburb codes) decide most pairs before any string is looked at.
+Each level's batch kernel (:meth:`~linkage.comparisons.levels.Level.evaluate_pairs`)
+compares codes per record pair; string levels score each distinct unequal value
+pair once and gather the result back. Cross-field levels (swapped names,
+aliases) are applied last, per record pair; see :mod:`linkage.comparisons.cross`
+for the override rule. Pairs are processed in chunks to bound memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.comparisons._table import BoolArray, IndexArray, ValueTable, encode_values
+from linkage.comparisons._codes import FrameCodes, Rows, frame_codes
+from linkage.comparisons._table import BoolArray, encode_values
 from linkage.comparisons.comparison import Comparison
-from linkage.comparisons.levels import ElseLevel, JaroWinklerLevel, Level
-from linkage.encoding import EncodedColumn
+from linkage.comparisons.levels import ElseLevel, Level
+from linkage.comparisons.string_levels import JaroWinklerLevel
 from linkage.errors import InvalidInputError
 
-#: Deduplicate value pairs when a sample has at most this fraction of distinct pairs.
-DEDUPE_MAX_DISTINCT_RATIO = 0.5
-_SAMPLE = 50_000
+#: Pairs per chunk: bounds the memory of the per-pair temporaries.
+CHUNK = 4_000_000
+
+Positions = npt.NDArray[np.intp]
+Evaluate = Callable[[Level, Positions], BoolArray]
+Score = Callable[[JaroWinklerLevel, Positions, float], npt.NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
@@ -47,179 +53,101 @@ class ComparisonVectors:
     names: tuple[str, ...] = ()
 
 
-class _Encodings:
-    """Frame-level dictionary encodings, computed once per column."""
-
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
-        self._cache: dict[str, EncodedColumn] = {}
-
-    def get(self, column: str) -> EncodedColumn:
-        if column not in self._cache:
-            if column in self.frame.columns:
-                self._cache[column] = encode_values(self.frame.get_column(column))
-            else:
-                codes = np.full(self.frame.height, -1, dtype=np.int32)
-                self._cache[column] = EncodedColumn(codes, pl.Series(column, [], dtype=pl.Utf8))
-        return self._cache[column]
-
-    def codes(self, column: str) -> npt.NDArray[np.int32]:
-        return self.get(column).codes
-
-    def missing(self, columns: Sequence[str]) -> BoolArray:
-        """Rows where every one of ``columns`` is missing."""
-        mask = np.ones(self.frame.height, dtype=bool)
-        for column in columns:
-            mask &= self.codes(column) < 0
-        return mask
-
-    def key(self, columns: Sequence[str]) -> tuple[npt.NDArray[np.int64], int]:
-        """Codes of distinct combinations of ``columns`` (missing is a value) and their count."""
-        first = self.get(columns[0])
-        if len(columns) == 1:
-            return first.codes.astype(np.int64), max(first.n_values, 1)
-        key = first.codes.astype(np.int64) + 1
-        for column in columns[1:]:
-            encoded = self.get(column)
-            key = key * (encoded.n_values + 1) + encoded.codes + 1
-            dense = pl.Series(key).rank("dense").cast(pl.Int64).to_numpy() - 1
-            key = np.ascontiguousarray(dense)
-        return key, int(key.max(initial=-1)) + 1
-
-
 def evaluate_levels(
-    comparison: Comparison, table: ValueTable, left: IndexArray, right: IndexArray, start: int = 1
+    comparison: Comparison, n: int, evaluate: Evaluate, score: Score
 ) -> npt.NDArray[np.uint8]:
-    """Level numbers of aligned (left, right) rows of ``table``: the first value level that matches.
+    """Level numbers of ``n`` pairs (none null): the first value level that matches.
 
-    Levels numbered below ``start`` are skipped; cross levels are not evaluated here.
+    ``evaluate(level, positions)`` and ``score(level, positions, cutoff)`` decide a level on
+    the pairs at ``positions``; each level sees only the pairs no better level matched.
+    Consecutive Jaro-Winkler levels on one column share one scoring at the lowest threshold.
+    Cross levels are not evaluated here.
     """
-    out = np.full(len(left), len(comparison.levels), dtype=np.uint8)
-    remaining = np.arange(len(left), dtype=np.int64)
-    scores: tuple[str | None, npt.NDArray[np.float64]] | None = None
+    out = np.full(n, len(comparison.levels), dtype=np.uint8)
+    remaining: Positions = np.arange(n, dtype=np.intp)
+    scores: npt.NDArray[np.float64] | None = None
     levels = comparison.value_levels
     for position, (number, level) in enumerate(levels):
         if isinstance(level, ElseLevel) or len(remaining) == 0:
             break
-        if number < start:
-            continue
         if isinstance(level, JaroWinklerLevel):
-            # one rapidfuzz call at the lowest threshold of consecutive JW levels on a column
-            if scores is None or scores[0] != level.column:
+            if scores is None:
                 ladder = [level.threshold]
                 for _, nxt in levels[position + 1 :]:
                     if not isinstance(nxt, JaroWinklerLevel) or nxt.column != level.column:
                         break
                     ladder.append(nxt.threshold)
-                cutoff = min(ladder)
-                scores = (
-                    level.column,
-                    level.scores(table, left[remaining], right[remaining], cutoff),
-                )
-                kept = remaining
-            position_in = np.searchsorted(kept, remaining)
-            matched = scores[1][position_in] >= level.threshold
+                scores = score(level, remaining, min(ladder))
+            matched = scores >= level.threshold
+            scores = scores[~matched]
+            following = levels[position + 1][1] if position + 1 < len(levels) else None
+            if not isinstance(following, JaroWinklerLevel) or following.column != level.column:
+                scores = None
         else:
-            scores = None
-            matched = level.evaluate(table, left[remaining], right[remaining])
+            matched = evaluate(level, remaining)
         out[remaining[matched]] = number
         remaining = remaining[~matched]
     return out
 
 
 def apply_cross_levels(
-    comparisons: Sequence[Comparison],
-    gamma: npt.NDArray[np.uint8],
-    table: ValueTable,
-    left: IndexArray,
-    right: IndexArray,
+    comparisons: Sequence[Comparison], gamma: npt.NDArray[np.uint8], evaluate: Evaluate
 ) -> None:
     """Lower each comparison's level to a matching cross level's number (in place).
 
     Only pairs whose level is worse (greater) than the cross level's number, and not null,
-    are evaluated and changed.
+    are evaluated (``evaluate(level, positions)``) and changed.
     """
     needed: dict[Level, list[tuple[int, int]]] = {}
     for j, comparison in enumerate(comparisons):
         for number, level in comparison.cross_levels:
             needed.setdefault(level, []).append((j, number))
     for level, targets in needed.items():
-        need = np.zeros(len(left), dtype=bool)
+        need = np.zeros(len(gamma), dtype=bool)
         for j, number in targets:
             need |= gamma[:, j] > number
         pairs = np.flatnonzero(need)
         if len(pairs) == 0:
             continue
-        hits = pairs[level.evaluate(table, left[pairs], right[pairs])]
+        hits = pairs[evaluate(level, pairs)]
         for j, number in targets:
             column = gamma[:, j]
             lowered = hits[column[hits] > number]
             column[lowered] = number
 
 
-def _distinct(
-    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], n_keys: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
-    """Distinct (a, b) pairs and the inverse index, or the pairs as given when mostly distinct."""
-    combined = a * n_keys + b
-    if len(combined) > _SAMPLE:
-        step = len(combined) // _SAMPLE
-        sample = combined[::step]
-        if len(np.unique(sample)) > DEDUPE_MAX_DISTINCT_RATIO * len(sample):
-            return a, b, None
-    inverse = pl.Series(combined).rank("dense").cast(pl.Int64).to_numpy() - 1
-    position = np.empty(int(inverse.max(initial=-1)) + 1, dtype=np.int64)
-    position[inverse] = np.arange(len(inverse), dtype=np.int64)
-    return a[position], b[position], inverse
+def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
+    def evaluate(level: Level, at: Positions) -> BoolArray:
+        return level.evaluate_pairs(codes, left[at], right[at])
+
+    def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
+        return level.pair_scores(codes, left[at], right[at], cutoff)
+
+    return evaluate, score
 
 
-def _compare_column(
-    frame: pl.DataFrame,
-    encodings: _Encodings,
-    comparison: Comparison,
-    left: IndexArray,
-    right: IndexArray,
+def _compare_chunk(
+    codes: FrameCodes, comparisons: Sequence[Comparison], left: Rows, right: Rows
 ) -> npt.NDArray[np.uint8]:
-    key, n_keys = encodings.key(comparison.key_columns)
-    missing = encodings.missing(comparison.null_columns)
-    kl, kr = key[left], key[right]
-    null = missing[left] | missing[right]
-    gamma = np.zeros(len(left), dtype=np.uint8)
-    start = 1
-    if comparison.exact_on_equal_key:
-        equal = (kl == kr) & ~null
-        gamma[equal] = 1
-        todo = np.flatnonzero(~null & ~equal)
-        start = 2
-    else:
-        todo = np.flatnonzero(~null)
-    if len(todo) == 0:
-        return gamma
-    a, b = np.minimum(kl[todo], kr[todo]), np.maximum(kl[todo], kr[todo])
-    if all(isinstance(lv, ElseLevel) for n, lv in comparison.value_levels if n >= start):
-        gamma[todo] = len(comparison.levels)
-        return gamma
-    ua, ub, inverse = _distinct(a, b, n_keys)
-    representative = np.zeros(n_keys, dtype=np.int64)
-    valid = np.flatnonzero(key >= 0)
-    representative[key[valid]] = valid
-    present = [c for c in comparison.columns() if c in frame.columns]
-    table = ValueTable(
-        n_keys,
-        frame=frame.select(present),
-        rows=representative,
-        frame_codes=lambda column: encodings.codes(column)[representative],
-    )
-    levels = evaluate_levels(comparison, table, ua, ub, start)
-    gamma[todo] = levels if inverse is None else levels[inverse]
+    gamma = np.zeros((len(left), len(comparisons)), dtype=np.uint8)
+    for j, comparison in enumerate(comparisons):
+        missing = codes.missing(comparison.null_columns)
+        todo = np.flatnonzero(~(missing[left] | missing[right]))
+        if len(todo) == 0:
+            continue
+        evaluate, score = _batch_evaluators(codes, left[todo], right[todo])
+        gamma[todo, j] = evaluate_levels(comparison, len(todo), evaluate, score)
+    if any(c.cross_levels for c in comparisons):
+        evaluate, _ = _batch_evaluators(codes, left, right)
+        apply_cross_levels(comparisons, gamma, evaluate)
     return gamma
 
 
 def _check_pairs(
     frame: pl.DataFrame, left: npt.ArrayLike, right: npt.ArrayLike
-) -> tuple[IndexArray, IndexArray]:
-    li = np.asarray(left).astype(np.int64, copy=False).ravel()
-    ri = np.asarray(right).astype(np.int64, copy=False).ravel()
+) -> tuple[Rows, Rows]:
+    li = np.asarray(left).astype(np.intp, copy=False).ravel()
+    ri = np.asarray(right).astype(np.intp, copy=False).ravel()
     if li.shape != ri.shape:
         msg = f"left and right differ in length ({len(li)} != {len(ri)})"
         raise InvalidInputError(msg)
@@ -248,34 +176,30 @@ def compare(
         The gamma matrix and the term frequencies of tf-adjusted comparisons.
     """
     li, ri = _check_pairs(frame, left, right)
-    encodings = _Encodings(frame)
+    codes = frame_codes(frame)
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
-    for j, comparison in enumerate(comparisons):
-        gamma[:, j] = _compare_column(frame, encodings, comparison, li, ri)
-    if any(c.cross_levels for c in comparisons):
-        columns = {col for c in comparisons for _, lv in c.cross_levels for col in lv.columns()}
-        table = ValueTable(
-            frame.height,
-            frame=frame.select([c for c in columns if c in frame.columns]),
-            frame_codes=encodings.codes,
-        )
-        apply_cross_levels(comparisons, gamma, table, li, ri)
+    for start in range(0, len(li), CHUNK):
+        stop = start + CHUNK
+        gamma[start:stop] = _compare_chunk(codes, comparisons, li[start:stop], ri[start:stop])
     tf = {}
     for j, comparison in enumerate(comparisons):
         if comparison.tf_adjusted:
-            codes = encodings.codes(comparison.column)
-            tf[comparison.name] = _tf_column(codes, gamma[:, j] == 1, li)
+            tf[comparison.name] = _tf_column(codes, comparison.column, gamma[:, j] == 1, li)
     return ComparisonVectors(gamma=gamma, tf=tf, names=tuple(c.name for c in comparisons))
 
 
 def _tf_column(
-    codes: npt.NDArray[np.int32], exact: BoolArray, left: IndexArray
+    codes: FrameCodes, column: str, exact: BoolArray, left: Rows
 ) -> npt.NDArray[np.float32]:
-    present = codes[codes >= 0]
-    counts = np.bincount(present, minlength=int(codes.max(initial=-1)) + 1)
-    frequency = counts / max(len(present), 1)
+    def frequencies() -> npt.NDArray[np.float64]:
+        values = codes.codes(column)
+        present = values[values >= 0]
+        counts = np.bincount(present, minlength=codes.n_values(column))
+        return counts / max(len(present), 1)
+
+    frequency = codes.memo(("tf", column), frequencies)
     out = np.full(len(left), np.nan, dtype=np.float32)
-    out[exact] = frequency[codes[left[exact]]]
+    out[exact] = frequency[codes.codes(column)[left[exact]]]
     return out
 
 
@@ -286,11 +210,13 @@ def term_frequencies(
 
     The real-time path (:func:`~linkage.comparisons.realtime.compare_one`) takes these tables.
     """
-    encodings = _Encodings(frame)
     out: dict[str, dict[object, float]] = {}
     for comparison in comparisons:
         if comparison.tf_adjusted:
-            encoded = encodings.get(comparison.column)
+            if comparison.column in frame.columns:
+                encoded = encode_values(frame.get_column(comparison.column))
+            else:
+                encoded = encode_values(pl.Series(comparison.column, [], dtype=pl.Utf8))
             present = encoded.codes[encoded.codes >= 0]
             counts = np.bincount(present, minlength=encoded.n_values) / max(len(present), 1)
             out[comparison.name] = dict(zip(encoded.values.to_list(), counts.tolist(), strict=True))

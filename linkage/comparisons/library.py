@@ -37,14 +37,16 @@ from linkage.comparisons.date_levels import (
 from linkage.comparisons.levels import (
     AnyExactLevel,
     ElseLevel,
-    EmailLocalPartLevel,
     ExactLevel,
-    InitialLevel,
-    JaroWinklerLevel,
     Level,
-    LevenshteinLevel,
     NicknameLevel,
     PhoneticLevel,
+)
+from linkage.comparisons.string_levels import (
+    EmailLocalPartLevel,
+    InitialLevel,
+    JaroWinklerLevel,
+    LevenshteinLevel,
     SuffixLevel,
     TokenOverlapLevel,
 )

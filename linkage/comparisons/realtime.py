@@ -15,9 +15,25 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.comparisons._table import Column, ValueTable, column_from_values, python_value
+from linkage.comparisons._table import (
+    BoolArray,
+    Column,
+    IndexArray,
+    ValueTable,
+    column_from_values,
+    python_value,
+)
 from linkage.comparisons.comparison import Comparison
-from linkage.comparisons.engine import ComparisonVectors, apply_cross_levels, evaluate_levels
+from linkage.comparisons.engine import (
+    ComparisonVectors,
+    Evaluate,
+    Positions,
+    Score,
+    apply_cross_levels,
+    evaluate_levels,
+)
+from linkage.comparisons.levels import Level
+from linkage.comparisons.string_levels import JaroWinklerLevel
 from linkage.errors import InvalidInputError
 
 
@@ -58,6 +74,18 @@ def column_from_array(array: npt.ArrayLike) -> Column:
         data[null] = None
         return Column(data, null)
     return column_from_values(values.tolist())
+
+
+def _table_evaluators(
+    table: ValueTable, left: IndexArray, right: IndexArray
+) -> tuple[Evaluate, Score]:
+    def evaluate(level: Level, at: Positions) -> BoolArray:
+        return level.evaluate(table, left[at], right[at])
+
+    def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
+        return level.scores(table, left[at], right[at], cutoff)
+
+    return evaluate, score
 
 
 def _with_query(value: Any, column: Column) -> Column:
@@ -124,8 +152,9 @@ def compare_one(
         if null[0]:
             continue
         todo = np.flatnonzero(~null[1:])
-        gamma[todo, j] = evaluate_levels(comparison, table, left[todo], right[todo])
-    apply_cross_levels(comparisons, gamma, table, left, right)
+        evaluate, score = _table_evaluators(table, left[todo], right[todo])
+        gamma[todo, j] = evaluate_levels(comparison, len(todo), evaluate, score)
+    apply_cross_levels(comparisons, gamma, _table_evaluators(table, left, right)[0])
     tf: dict[str, npt.NDArray[np.float32]] = {}
     for j, comparison in enumerate(comparisons):
         if comparison.tf_adjusted:

@@ -1,0 +1,347 @@
+"""String levels: fuzzy similarity, derived keys and token overlap.
+
+In the batch path (:meth:`~linkage.comparisons.levels.Level.evaluate_pairs`)
+each level works on the integer codes of its column: equal codes are decided
+without looking at the strings, the rest are reduced to distinct value pairs
+(:func:`~linkage.comparisons._codes.distinct_pairs`) and only those are scored,
+then gathered back to the record pairs. Derived-key levels (suffix, local part,
+initial) derive one code per distinct value and compare codes per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.process import cpdist
+
+from linkage.comparisons._codes import FrameCodes, Rows, distinct_pairs
+from linkage.comparisons._table import (
+    SMALL_BATCH,
+    BoolArray,
+    Column,
+    Csr,
+    IndexArray,
+    ValueTable,
+    columns_equal,
+    csr_from_items,
+    encode_values,
+    share_any,
+)
+from linkage.comparisons.levels import PARTICLES, Level, _require
+
+Scorer = Callable[..., Any]
+
+
+def _workers(n: int) -> int:
+    return -1 if n > SMALL_BATCH else 1
+
+
+def _pair_distances(
+    codes: FrameCodes,
+    column: str,
+    left: Rows,
+    right: Rows,
+    *,
+    scorer: Scorer,
+    cutoff: float,
+    same: float,
+    missing: float,
+) -> npt.NDArray[np.float64]:
+    """``scorer`` per record pair, computed once per distinct unequal value pair.
+
+    Equal values score ``same``, a missing side ``missing``.
+    """
+    values = codes.codes(column)
+    a, b = values[left], values[right]
+    out = np.full(len(left), missing, dtype=np.float64)
+    ok = (a >= 0) & (b >= 0)
+    out[ok & (a == b)] = same
+    todo = np.flatnonzero(ok & (a != b))
+    if len(todo) == 0:
+        return out
+    ua, ub, inverse = distinct_pairs(a[todo], b[todo], codes.n_values(column))
+    strings = codes.strings(column)
+    scores = cpdist(
+        strings[ua],
+        strings[ub],
+        scorer=scorer,
+        score_cutoff=cutoff,
+        dtype=np.float64,
+        workers=_workers(len(ua)),
+    )
+    out[todo] = scores if inverse is None else scores[inverse]
+    return out
+
+
+def _strings(
+    table: ValueTable, col: str, left: IndexArray, right: IndexArray
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]:
+    """Positions where both sides are present, and the two string arrays there."""
+    column = table.column(col)
+    ok = np.flatnonzero(~column.null[left] & ~column.null[right])
+    return ok, column.data[left[ok]], column.data[right[ok]]
+
+
+class JaroWinklerLevel(Level):
+    """Jaro-Winkler similarity at or above a threshold (rapidfuzz, ``cpdist``)."""
+
+    kind = "jaro_winkler"
+
+    def __init__(self, threshold: float, column: str | None = None) -> None:
+        _require(0.0 < threshold <= 1.0, f"threshold must be in (0, 1], got {threshold}")
+        self.threshold = float(threshold)
+        self.column = column
+        self.label = f"Jaro-Winkler >= {threshold:g}"
+
+    def params(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "column": self.column}
+
+    def scores(
+        self, table: ValueTable, left: IndexArray, right: IndexArray, cutoff: float
+    ) -> npt.NDArray[np.float64]:
+        """Similarities (0 where missing or below ``cutoff``)."""
+        ok, a, b = _strings(table, self._col(), left, right)
+        out = np.zeros(len(left), dtype=np.float64)
+        if len(ok):
+            out[ok] = cpdist(
+                a,
+                b,
+                scorer=JaroWinkler.normalized_similarity,
+                score_cutoff=cutoff,
+                dtype=np.float64,
+                workers=-1 if len(ok) > SMALL_BATCH else 1,
+            )
+        return out
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        return self.scores(table, left, right, self.threshold) >= self.threshold
+
+    def pair_scores(
+        self, codes: FrameCodes, left: Rows, right: Rows, cutoff: float
+    ) -> npt.NDArray[np.float64]:
+        """Similarities of record pairs (0 where missing or below ``cutoff``)."""
+        return _pair_distances(
+            codes,
+            self._col(),
+            left,
+            right,
+            scorer=JaroWinkler.normalized_similarity,
+            cutoff=cutoff,
+            same=1.0,
+            missing=0.0,
+        )
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        return self.pair_scores(codes, left, right, self.threshold) >= self.threshold
+
+
+class LevenshteinLevel(Level):
+    """Levenshtein (edit) distance at most ``max_distance``."""
+
+    kind = "levenshtein"
+
+    def __init__(self, max_distance: int, column: str | None = None) -> None:
+        _require(isinstance(max_distance, int) and max_distance >= 1, "max_distance must be >= 1")
+        self.max_distance = max_distance
+        self.column = column
+        self.label = f"Levenshtein <= {max_distance}"
+
+    def params(self) -> dict[str, Any]:
+        return {"max_distance": self.max_distance, "column": self.column}
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        ok, a, b = _strings(table, self._col(), left, right)
+        out = np.zeros(len(left), dtype=bool)
+        if len(ok):
+            distances = cpdist(
+                a,
+                b,
+                scorer=Levenshtein.distance,
+                score_cutoff=self.max_distance,
+                workers=-1 if len(ok) > SMALL_BATCH else 1,
+            )
+            out[ok] = distances <= self.max_distance
+        return out
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        distances = _pair_distances(
+            codes,
+            self._col(),
+            left,
+            right,
+            scorer=Levenshtein.distance,
+            cutoff=self.max_distance,
+            same=0.0,
+            missing=np.inf,
+        )
+        return distances <= self.max_distance
+
+
+class _DerivedExactLevel(Level):
+    """Equal after a per-value transformation (computed once per distinct value)."""
+
+    tag: ClassVar[str]
+
+    def transform(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        raise NotImplementedError
+
+    def derived(self, table: ValueTable) -> Column:
+        tag = f"{self.tag}{self.params()}"
+        return table.derived(self._col(), tag, self.transform, self.expression)
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        column = self.derived(table)
+        return columns_equal(column, column, left, right)
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        col = self._col()
+        derived = codes.value_codes(col, f"{self.tag}{self.params()}", self.expression)
+        values = codes.codes(col)
+        a = derived[values[left]]
+        mask: BoolArray = (a >= 0) & (a == derived[values[right]])
+        return mask
+
+
+class SuffixLevel(_DerivedExactLevel):
+    """The last ``length`` characters agree (both values at least that long): phone numbers."""
+
+    kind = "suffix"
+    tag = "suffix"
+
+    def __init__(self, length: int, column: str | None = None) -> None:
+        _require(isinstance(length, int) and length >= 1, "length must be >= 1")
+        self.length = length
+        self.column = column
+        self.label = f"same last {length} characters"
+
+    def params(self) -> dict[str, Any]:
+        return {"length": self.length, "column": self.column}
+
+    def transform(self, value: Any) -> Any:
+        text = str(value)
+        return text[-self.length :] if len(text) >= self.length else None
+
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        n = self.length
+        return pl.when(value.str.len_chars() >= n).then(value.str.slice(-n)).otherwise(None)
+
+
+class EmailLocalPartLevel(_DerivedExactLevel):
+    """The part before ``@`` agrees (a different provider)."""
+
+    kind = "email_local_part"
+    tag = "local"
+
+    def __init__(self, column: str | None = None) -> None:
+        self.column = column
+        self.label = "same local part"
+
+    def transform(self, value: Any) -> Any:
+        local = str(value).partition("@")[0]
+        return local or None
+
+    def expression(self, value: pl.Expr) -> pl.Expr:
+        return value.str.split("@").list.first()
+
+
+class InitialLevel(Level):
+    """First letters agree and at least one side is an initial only ("J" and "JOHN")."""
+
+    kind = "initial"
+
+    def __init__(self, column: str | None = None) -> None:
+        self.column = column
+        self.label = "initial agrees"
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        col = self._col()
+        first = table.derived(col, "first", lambda v: str(v)[0], lambda e: e.str.slice(0, 1))
+        single = table.derived(
+            col,
+            "single",
+            lambda v: int(len(str(v)) == 1),
+            lambda e: (e.str.len_chars() == 1).cast(pl.Int64),
+        )
+        one = (single.data[left] == 1) | (single.data[right] == 1)
+        mask: BoolArray = columns_equal(first, first, left, right) & np.asarray(one, dtype=bool)
+        return mask
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        col = self._col()
+        first = codes.value_codes(col, "first", lambda e: e.str.slice(0, 1))
+        single = codes.memo(("single", col), lambda: _one_character(codes.values(col)))
+        values = codes.codes(col)
+        a, b = values[left], values[right]
+        fa = first[a]
+        mask: BoolArray = (fa >= 0) & (fa == first[b]) & (single[a] | single[b])
+        return mask
+
+
+def _one_character(values: pl.Series) -> BoolArray:
+    """Per distinct value: one character long; one entry more (False) for missing."""
+    flags = (values.str.len_chars() == 1).fill_null(value=False).to_numpy()
+    return np.concatenate([flags.astype(bool), np.zeros(1, dtype=bool)])
+
+
+class TokenOverlapLevel(Level):
+    """Compound names share a part ("SMITH JONES" and "JONES"); particles alone do not count."""
+
+    kind = "token_overlap"
+
+    def __init__(
+        self, column: str | None = None, *, min_length: int = 2, ignore: Sequence[str] = ()
+    ) -> None:
+        _require(min_length >= 1, "min_length must be >= 1")
+        self.column = column
+        self.min_length = min_length
+        self.ignore = frozenset(ignore) if ignore else PARTICLES
+        self.label = "a name part agrees"
+
+    def params(self) -> dict[str, Any]:
+        ignore = [] if self.ignore == PARTICLES else sorted(self.ignore)
+        return {"column": self.column, "min_length": self.min_length, "ignore": ignore}
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        col = self._col()
+        if table.large:
+            sets = self._token_sets_large(table.series(col))
+        else:
+            tokens = table.derived(col, f"tokens{self.params()}", self._tokens)
+            sets = csr_from_items(tokens.data.tolist(), {})
+        return share_any(sets, sets, left, right)
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        col = self._col()
+        sets = codes.memo(
+            ("tokens", col, repr(self.params())), lambda: self._token_sets_large(codes.values(col))
+        )
+        values = codes.codes(col)
+        a, b = values[left], values[right]
+        out = np.zeros(len(left), dtype=bool)
+        todo = np.flatnonzero((a >= 0) & (b >= 0))
+        ua, ub, inverse = distinct_pairs(a[todo], b[todo], codes.n_values(col))
+        hits = share_any(sets, sets, ua.astype(np.int64), ub.astype(np.int64))
+        out[todo] = hits if inverse is None else hits[inverse]
+        return out
+
+    def _token_sets_large(self, series: pl.Series) -> Csr:
+        element = pl.element()
+        keep = (element.str.len_chars() >= self.min_length) & ~element.is_in(sorted(self.ignore))
+        tokens = series.str.split(" ").list.eval(element.filter(keep & (element != "")))
+        lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
+        codes = encode_values(tokens.explode().drop_nulls()).codes.astype(np.int64)
+        return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), codes
+
+    def _tokens(self, value: Any) -> tuple[str, ...] | None:
+        kept = tuple(
+            t for t in str(value).split() if len(t) >= self.min_length and t not in self.ignore
+        )
+        return kept or None
