@@ -55,7 +55,9 @@ def main() -> int:
     args = parser.parse_args()
 
     rows = []
-    header = "| records | median wall s | peak RSS MiB | pairs | F1 | pairs completeness | phases (s) |"
+    header = (
+        "| records | median wall s | peak RSS MiB | pairs | F1 | pairs completeness | phases (s) |"
+    )
     print(header)
     print("|---:|---:|---:|---:|---:|---:|---|")
     for size in args.sizes:

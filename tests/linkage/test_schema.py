@@ -67,7 +67,9 @@ def test_missing_source_column_names_the_column(police_dir: Path) -> None:
 
 def test_empty_record_id_names_row_and_column(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("PersonRef,FirstName\nP1,Ann\n,Bob\n")
-    mapping = AgencyMapping(agency="x", columns={"record_id": "PersonRef", "given_name": "FirstName"})
+    mapping = AgencyMapping(
+        agency="x", columns={"record_id": "PersonRef", "given_name": "FirstName"}
+    )
 
     with pytest.raises(InvalidInputError, match=r"row 2: column 'PersonRef'"):
         read_extract(tmp_path / "x.csv", mapping)
@@ -94,7 +96,9 @@ def test_missing_file_and_bad_toml_are_clear(tmp_path: Path) -> None:
     ("table", "message"),
     [
         pytest.param({"given_name": "A"}, "must name the 'record_id'", id="no-record-id"),
-        pytest.param({"record_id": "A", "shoe_size": "B"}, "unknown mapping keys", id="unknown-key"),
+        pytest.param(
+            {"record_id": "A", "shoe_size": "B"}, "unknown mapping keys", id="unknown-key"
+        ),
     ],
 )
 def test_invalid_mapping_tables(table: dict[str, str], message: str) -> None:
