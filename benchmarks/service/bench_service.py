@@ -50,9 +50,11 @@ def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any
     bootstrap(mpi, frame.head(frame.height - held.height).drop("true_person_id"), clusters)
     mpi.save_snapshot()
     mpi.store.close()
+    searchable = ("given_name", "family_name", "dob", "phone", "email")
     return [
         {k: v for k, v in r.items() if v not in (None, "", []) and k != "true_person_id"}
         for r in held.iter_rows(named=True)
+        if any(r.get(k) for k in searchable)
     ]
 
 
