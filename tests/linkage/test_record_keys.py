@@ -82,7 +82,7 @@ def test_hashes_match_between_paths() -> None:
     assert sorted(RecordKeys(RULES).hashes(std.row(0, named=True)).tolist()) == sorted(
         hashes.tolist()
     )
-    assert len(hashes) > 10
+    assert len(hashes) >= 3
 
 
 def test_unknown_key_expression_is_refused() -> None:
