@@ -50,6 +50,11 @@ def build_parser(
     run.add_argument("--review-threshold", type=float, help="review probability (default 0.5)")
     run.add_argument("--model", type=Path, help="score with this trained model instead of EM")
     run.add_argument(
+        "--train",
+        choices=("em", "labelled"),
+        help="em (default, no labels) or labelled (m from the mapped truth column)",
+    )
+    run.add_argument(
         "--previous", type=Path, help="clusters.parquet of an earlier run (stable ids)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -125,6 +130,7 @@ def _link(args: argparse.Namespace) -> int:
             "link_type": args.link_type,
             "match_threshold": args.match_threshold,
             "review_threshold": args.review_threshold,
+            "training": args.train,
         }.items()
         if v is not None
     }

@@ -46,6 +46,8 @@ class LinkageSettings:
         max_block_size: blocks larger than this are skipped and reported.
         u_sample_pairs: random record pairs compared to estimate u.
         em_max_iter: EM iterations at most.
+        training: ``em`` learns m without labels; ``labelled`` takes m from
+            the candidate pairs labelled by the truth column (which must exist).
         pairs_min_probability: pairs below this are not written to pairs.parquet.
         seed: seed of the random pair sample.
     """
@@ -57,6 +59,7 @@ class LinkageSettings:
     max_block_size: int = 2_000
     u_sample_pairs: int = 400_000
     em_max_iter: int = 50
+    training: Literal["em", "labelled"] = "em"
     pairs_min_probability: float = 0.01
     seed: int = 0
 
@@ -66,6 +69,9 @@ class LinkageSettings:
             raise ConfigError(msg)
         if not 0.0 < self.review_threshold <= self.match_threshold < 1.0:
             msg = "thresholds must satisfy 0 < review_threshold <= match_threshold < 1"
+            raise ConfigError(msg)
+        if self.training not in ("em", "labelled"):
+            msg = f"training must be 'em' or 'labelled', not {self.training!r}"
             raise ConfigError(msg)
         if not self.match_threshold <= self.strong_threshold < 1.0:
             msg = "strong_threshold must be at least match_threshold and below 1"
@@ -142,7 +148,7 @@ def link(
         vectors = compare(std, left, right, comparisons)
     with timer.phase("train"):
         if model is None:
-            model = train(std, vectors, comparisons, settings, block_report.possible_pairs)
+            model = train(std, vectors, comparisons, settings, block_report, left, right)
             timer.note("train", f"prior {model.prior:.4g}")
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
@@ -171,12 +177,15 @@ def train(
     vectors: ComparisonVectors,
     comparisons: tuple[Comparison, ...],
     settings: LinkageSettings,
-    n_total_pairs: int,
+    block_report: blocking.BlockingReport,
+    left: npt.NDArray[np.uint32],
+    right: npt.NDArray[np.uint32],
 ) -> FellegiSunterModel:
-    """u from random record pairs, m by EM in sessions, then the prior.
+    """u from random record pairs, m by EM in sessions (or from labels), then the prior.
 
-    The prior is P(match) among all `n_total_pairs` record pairs, the pairs
-    blocking left out counting as non-matches (see `linkage.model.fit_em_sessions`).
+    The prior is P(match) among all record pairs allowed by the link type, the
+    pairs blocking left out counting as non-matches (see
+    `linkage.model.fit_em_sessions`).
     """
     model = FellegiSunterModel.for_comparisons(
         comparisons,
@@ -185,8 +194,18 @@ def train(
     )
     model.comparisons = [c.to_dict() for c in comparisons]
     rand_left, rand_right = random_pairs(std, settings.u_sample_pairs, settings)
-    random_vectors = compare(std, rand_left, rand_right, comparisons)
-    model.estimate_u(random_vectors.gamma)
+    random_gamma = compare(std, rand_left, rand_right, comparisons).gamma
+    if settings.training == "labelled":
+        if TRUTH_COLUMN not in std.columns or block_report.true_pairs is None:
+            msg = f"labelled training needs a truth column ({TRUTH_COLUMN!r}) in the inputs"
+            raise ConfigError(msg)
+        truth = std[TRUTH_COLUMN].cast(pl.Categorical).to_physical().to_numpy()
+        model.fit_labelled(vectors.gamma, truth[left] == truth[right])
+        model.estimate_u(random_gamma)
+        model.prior = max(block_report.true_pairs, 1) / block_report.possible_pairs
+        return model
+    model.estimate_u(random_gamma)
+    n_total_pairs = block_report.possible_pairs
     names = {c.name for c in comparisons}
     sessions = [s for s in TRAINING_SESSIONS if names.issuperset(s.fields)]
     fit_em_sessions(

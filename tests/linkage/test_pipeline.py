@@ -179,3 +179,14 @@ def test_cli_reports_bad_input_in_one_line(
     assert "x.csv" in err
     assert "appears more than once" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_labelled_training_uses_the_truth_column(synthetic: pl.DataFrame) -> None:
+    result = link(synthetic, LinkageSettings(training="labelled"))
+    assert "labelled" in result.model.training_stats
+    assert result.summary["metrics"]["pairwise_at_threshold"]["f1"] >= 0.975
+
+
+def test_labelled_training_without_truth_is_refused(synthetic: pl.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="truth column"):
+        link(synthetic.drop("true_person_id"), LinkageSettings(training="labelled"))
