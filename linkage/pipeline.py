@@ -129,6 +129,10 @@ def link(
     if frame.height < 2:
         msg = f"linkage needs at least two records, got {frame.height}"
         raise InvalidInputError(msg)
+    agencies = frame["agency"].n_unique()
+    if settings.link_type == "link_only" and agencies < 2:
+        msg = f"link_only needs records of at least two agencies, got {agencies}"
+        raise InvalidInputError(msg, field="agency")
     timer = PhaseTimer(len(PHASES), report)
 
     with timer.phase("standardise"):
@@ -143,6 +147,11 @@ def link(
         left = candidate_pairs["left"].to_numpy()
         right = candidate_pairs["right"].to_numpy()
         timer.note("block", f"{len(left):,} candidate pairs")
+    if len(left) == 0 and model is None:
+        msg = (
+            "blocking found no candidate pairs, so there is nothing to train on: check the mappings"
+        )
+        raise InvalidInputError(msg)
     comparisons = default_comparisons(identifier_names(std))
     with timer.phase("compare"):
         vectors = compare(std, left, right, comparisons)

@@ -136,6 +136,11 @@ def test_link_refuses_too_few_records() -> None:
         link(generate(1, seed=1))
 
 
+def test_link_only_needs_two_agencies() -> None:
+    with pytest.raises(InvalidInputError, match="at least two agencies"):
+        link(generate(500, seed=1, agencies=("police",)), LinkageSettings(link_type="link_only"))
+
+
 def test_cli_generate_link_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     assert (
