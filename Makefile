@@ -28,8 +28,16 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(VENV)/bin/pytest -q
 
+# The benchmark suite: pytest-benchmark stage timings (benchmarks/test_bench_*.py), then
+# this project vs Splink vs the Python Record Linkage Toolkit on FEBRL4, FEBRL3 and the
+# generator at BENCH_SIZES, written to BENCHMARKS.md. Add 1M with
+# `make bench BENCH_SIZES="10000 100000 1000000"` (minutes per tool).
+BENCH_SIZES ?= 10000 100000
 bench: $(STAMP)
-	$(VENV)/bin/pytest benchmarks -q
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	mkdir -p out/bench
+	$(VENV)/bin/pytest benchmarks -q --benchmark-json out/bench/stages.json
+	$(PY) benchmarks/peers.py --sizes $(BENCH_SIZES) --stages-json out/bench/stages.json --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) out
