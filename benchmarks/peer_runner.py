@@ -115,6 +115,7 @@ def _components(n: int, left: IntArray, right: IntArray) -> IntArray:
 
 def run_linkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
     """`linkage.pipeline.link` with its default settings; phases from its own timer."""
+    from linkage import blocking
     from linkage.pipeline import LinkageSettings, link
 
     phases = Phases()
@@ -122,24 +123,26 @@ def run_linkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
         frame = pl.read_parquet(path).drop(TRUTH)
     ours = "link_only" if link_type == "link_only" else "link_and_dedupe"
     settings = LinkageSettings(link_type=ours)
-    result = link(frame, settings)
+    # result.pairs holds only pairs with probability >= 0.01; the parent needs every
+    # candidate pair (pairs completeness), so keep what the pipeline's blocking returned.
+    captured: list[pl.DataFrame] = []
+    generate_pairs = blocking.generate_pairs
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        out = generate_pairs(*args, **kwargs)
+        captured.append(out[0])
+        return out
+
+    blocking.generate_pairs = capture  # type: ignore[assignment]
+    try:
+        result = link(frame, settings)
+    finally:
+        blocking.generate_pairs = generate_pairs  # type: ignore[assignment]
     peak = _peak_rss_mib()
     timings = {"read": phases.timings["read"]}
     timings |= {k: v for k, v in result.summary["timings_s"].items() if k != "total"}
+    candidates = captured[-1]
 
-    # result.pairs holds the pairs with probability >= 0.01; the parent also needs the
-    # others (pairs completeness), so block again, untimed, and give them probability 0.
-    from linkage import blocking
-    from linkage.pipeline import identifier_names
-    from linkage.standardise import standardise
-
-    std = standardise(frame)
-    candidates, _ = blocking.generate_pairs(
-        std,
-        blocking.default_rules(identifier_names(std)),
-        link_type=ours,
-        max_block_size=settings.max_block_size,
-    )
     keys = frame.select("agency", "record_id").with_row_index("row")
     scored = result.pairs.join(
         keys.rename({"agency": "agency_l", "record_id": "record_id_l", "row": "left"}),

@@ -8,7 +8,8 @@ Not part of the default test run (`testpaths = ["tests"]`). The data is the
 synthetic generator's (`linkage.generate`, seed 1, link_and_dedupe), built once
 per size for the session; each stage's inputs are the previous stage's
 outputs, computed once, so every benchmark times exactly one stage, with the
-same calls and settings as `linkage.pipeline.link`.
+same calls and settings as `linkage.pipeline.link` (including its private
+`_agency_identifiers`, so the blocking rules are the pipeline's own).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy.typing as npt
 import polars as pl
 import pytest
 
-from linkage import blocking, cluster, decision
+from linkage import blocking, cluster, decision, pipeline
 from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
 from linkage.generate import generate
 from linkage.model import FellegiSunterModel
@@ -51,7 +52,7 @@ class Stages:
     rules: tuple[blocking.BlockingRule, ...]
     left: npt.NDArray[np.uint32]
     right: npt.NDArray[np.uint32]
-    possible_pairs: int
+    report: blocking.BlockingReport
     comparisons: tuple[Comparison, ...]
     vectors: ComparisonVectors
     model: FellegiSunterModel
@@ -63,15 +64,15 @@ def stages(request: pytest.FixtureRequest) -> Stages:
     size: int = request.param
     raw = generate(size, seed=SEED).drop(TRUTH_COLUMN)
     std = standardise(raw)
-    rules = blocking.default_rules(identifier_names(std))
+    rules = blocking.default_rules(identifier_names(std), pipeline._agency_identifiers(std))
     pairs, report = _block(std, rules)
     left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
     comparisons = default_comparisons(identifier_names(std))
     vectors = compare(std, left, right, comparisons)
-    model = train(std, vectors, comparisons, SETTINGS, report.possible_pairs)
+    model = train(std, vectors, comparisons, SETTINGS, report, left, right)
     probability = model.match_probability(model.match_weight(vectors.gamma, vectors.tf))
     return Stages(
-        size, raw, std, rules, left, right, report.possible_pairs, comparisons, vectors,
+        size, raw, std, rules, left, right, report, comparisons, vectors,
         model, probability,
     )  # fmt: skip
 
@@ -115,7 +116,13 @@ def test_train(benchmark: Any, stages: Stages) -> None:
         benchmark,
         stages,
         lambda: train(
-            stages.std, stages.vectors, stages.comparisons, SETTINGS, stages.possible_pairs
+            stages.std,
+            stages.vectors,
+            stages.comparisons,
+            SETTINGS,
+            stages.report,
+            stages.left,
+            stages.right,
         ),
     )
     assert 0.0 < model.prior < 1.0
