@@ -391,7 +391,7 @@ def stage_table(path: Path) -> list[str]:
     return lines
 
 
-def render(store: dict[str, Any], stages_json: Path | None) -> str:
+def render(store: dict[str, Any], stages_json: Path | None, notes: Path | None = None) -> str:
     """BENCHMARKS.md from the accumulated results."""
     order = ["febrl4", "febrl3"]
     results = sorted(
@@ -452,6 +452,7 @@ def render(store: dict[str, Any], stages_json: Path | None) -> str:
         "exact on the rest (binary features), `ECMClassifier`.",
         "",
         *targets(results),
+        *([notes.read_text().strip(), ""] if notes is not None and notes.exists() else []),
         "## Results by data set",
         "",
     ]
@@ -483,6 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "out" / "bench" / "peers.json")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--stages-json", type=Path, help="pytest-benchmark JSON to include")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        default=Path(__file__).resolve().parent / "peers_notes.md",
+        help="hand-written analysis included after the targets (if the file exists)",
+    )
     parser.add_argument("--fresh", action="store_true", help="forget earlier results in --json")
     parser.add_argument("--render-only", action="store_true", help="re-render --out from --json")
     args = parser.parse_args(argv)
@@ -502,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(store, indent=2))
     if "machine" not in store:
         store["machine"], store["versions"] = machine(), versions()
-    args.out.write_text(render(store, args.stages_json))
+    args.out.write_text(render(store, args.stages_json, args.notes))
     print(f"wrote {args.out}")
     return 0
 
