@@ -45,6 +45,19 @@ class ServerConfig:
     grace_seconds: float = 10.0
     default_max_results: int = 10
     log_level: str = "INFO"
+    # Governance (see server/governance.py and config/policy.toml).
+    # "mtls": client certificates; "token": dev bearer tokens; "none": no governance.
+    # "token" and "none" are refused unless host is loopback.
+    security: str = "none"
+    tls_cert: str = ""  # server certificate chain (PEM)
+    tls_key: str = ""  # server private key (PEM)
+    tls_client_ca: str = ""  # CA bundle that signs client certificates (PEM)
+    allow_dev_tokens: bool = False  # security = "token" is refused unless this is true
+    policy_path: str = "config/policy.toml"  # principals, permissions, purposes, disclosure
+    audit_path: str = ""  # audit log (SQLite); "" = beside the store
+    audit_key_path: str = ""  # optional HMAC key file for the audit chain
+    max_field_chars: int = 256  # longest string field accepted in a request
+    max_repeated_items: int = 64  # most aliases / identifiers in one person
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -61,6 +74,15 @@ class ServerConfig:
             msg = "max_bulk_streams must be below max_workers so real-time calls keep workers"
             raise ConfigError(msg)
         self.thresholds()  # validates the ordering
+        _check_security(self)
+
+    def audit(self) -> str:
+        """Where the audit log lives: ``audit_path``, else beside the store."""
+        if self.audit_path:
+            return self.audit_path
+        if self.store_path == ":memory:":
+            return ":memory:"
+        return f"{self.store_path}.audit.sqlite"
 
     def snapshot(self) -> str | None:
         """Where the index snapshot lives: ``snapshot_path``, else beside the store.
@@ -99,6 +121,12 @@ def load_config(
             "bootstrap_dir",
             "bootstrap_mappings",
             "snapshot_path",
+            "tls_cert",
+            "tls_key",
+            "tls_client_ca",
+            "policy_path",
+            "audit_path",
+            "audit_key_path",
         ):
             if raw.get(key) and not Path(raw[key]).is_absolute():
                 raw[key] = str(base / raw[key])
@@ -119,7 +147,39 @@ def load_config(
     return dataclasses.replace(defaults, **raw)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _check_security(config: ServerConfig) -> None:
+    if config.security not in ("mtls", "token", "none"):
+        msg = f"security must be mtls, token or none, got {config.security!r}"
+        raise ConfigError(msg)
+    if config.security in ("token", "none") and config.host not in LOOPBACK:
+        msg = f"security = {config.security!r} is allowed only on loopback, not {config.host}"
+        raise ConfigError(msg)
+    if config.security == "token" and not config.allow_dev_tokens:
+        msg = 'security = "token" needs allow_dev_tokens = true (development only)'
+        raise ConfigError(msg)
+    if config.security == "mtls" and not (config.tls_cert and config.tls_key):
+        msg = 'security = "mtls" needs tls_cert, tls_key and tls_client_ca'
+        raise ConfigError(msg)
+    if config.security == "mtls" and not config.tls_client_ca:
+        msg = 'security = "mtls" needs tls_client_ca (the CA that signs client certificates)'
+        raise ConfigError(msg)
+    for name in ("max_field_chars", "max_repeated_items"):
+        if getattr(config, name) < 1:
+            msg = f"{name} must be at least 1"
+            raise ConfigError(msg)
+
+
 def _coerce(name: str, value: Any, kind: type) -> Any:
+    if kind is bool and isinstance(value, str):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        msg = f"server config {name}: {value!r} is not true or false"
+        raise ConfigError(msg)
     try:
         return kind(value)
     except (TypeError, ValueError) as exc:
