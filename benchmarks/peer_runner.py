@@ -195,24 +195,33 @@ def _git_commit() -> str:
 
 # --------------------------------------------------------------------------- Splink
 
-#: light preparation a Splink user does first: trim and lower-case text, parse dates
+#: The preparation a Splink user would write first, in DuckDB SQL: trim and lower-case
+#: text, drop honorifics, parse dates (the 1900-01-01 sentinel is missing), one code per
+#: sex, phones as digits with +61 as 0. (This project's standardiser does much more:
+#: nicknames, phonetic keys, address parsing; that is part of what is compared.)
 _SPLINK_PREPARE = """
 create or replace table prepared as
 select
     cast(file_row_number as bigint) as unique_id,
     agency,
-    nullif(lower(trim(given_name)), '') as given_name,
+    nullif(regexp_replace(lower(trim(given_name)), '^(mr|mrs|ms|miss|dr)\\.? +', ''), '')
+        as given_name,
     nullif(lower(trim(middle_name)), '') as middle_name,
     nullif(lower(trim(family_name)), '') as family_name,
-    coalesce(
+    nullif(coalesce(
         try_strptime(trim(dob), '%Y-%m-%d'), try_strptime(trim(dob), '%Y%m%d'),
         try_strptime(trim(dob), '%d/%m/%Y')
-    )::date as dob,
-    nullif(lower(trim(sex)), '') as sex,
+    )::date, date '1900-01-01') as dob,
+    case
+        when lower(trim(sex)) in ('m', 'male', '1') then 'm'
+        when lower(trim(sex)) in ('f', 'female', '2') then 'f'
+    end as sex,
     nullif(lower(trim(street)), '') as street,
     nullif(lower(trim(suburb)), '') as suburb,
     nullif(regexp_replace(coalesce(postcode, ''), '[^0-9]', '', 'g'), '') as postcode,
-    nullif(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), '') as phone,
+    nullif(regexp_replace(
+        regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), '^61', '0'
+    ), '') as phone,
     nullif(lower(trim(email)), '') as email
     {identifiers}
 from read_parquet('{path}', file_row_number = true)
@@ -374,18 +383,35 @@ def run_recordlinkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
     with phases.phase("read"):
         raw = pl.read_parquet(path).drop(TRUTH)
         identifiers = _identifier_columns(raw.columns)
-        lower = ["given_name", "middle_name", "family_name", "street", "suburb", "email", "sex"]
-        prepared = raw.select(
+        lower = ["middle_name", "family_name", "street", "suburb", "email"]
+        text = pl.col("dob").str.strip_chars()
+        sex = pl.col("sex").str.strip_chars().str.to_lowercase()
+        prepared = raw.select(  # the same preparation as Splink's (_SPLINK_PREPARE)
             "agency",
+            pl.col("given_name")
+            .str.strip_chars()
+            .str.to_lowercase()
+            .str.replace(r"^(mr|mrs|ms|miss|dr)\.? +", "")
+            .replace("", None),
             *(pl.col(c).str.strip_chars().str.to_lowercase().replace("", None) for c in lower),
             pl.coalesce(
-                pl.col("dob").str.strip_chars().str.to_date("%Y-%m-%d", strict=False),
-                pl.col("dob").str.strip_chars().str.to_date("%Y%m%d", strict=False),
+                text.str.to_date("%Y-%m-%d", strict=False),
+                text.str.to_date("%Y%m%d", strict=False),
+                text.str.to_date("%d/%m/%Y", strict=False),
             )
             .cast(pl.Utf8)
+            .replace("1900-01-01", None)
             .alias("dob"),
+            pl.when(sex.is_in(["m", "male", "1"]))
+            .then(pl.lit("m"))
+            .when(sex.is_in(["f", "female", "2"]))
+            .then(pl.lit("f"))
+            .alias("sex"),
             pl.col("postcode").str.replace_all(r"[^0-9]", "").replace("", None),
-            pl.col("phone").str.replace_all(r"[^0-9]", "").replace("", None),
+            pl.col("phone")
+            .str.replace_all(r"[^0-9]", "")
+            .str.replace(r"^61", "0")
+            .replace("", None),
             *(pl.col(c).str.strip_chars().replace("", None) for c in identifiers),
         )
         frame = prepared.to_pandas()
