@@ -9,7 +9,10 @@ The tree::
     ├── RecordNotFoundError        no record with that (agency, record_id)
     ├── PersonNotFoundError        no identity with that person_id
     ├── ModelNotFittedError        scoring asked of a model that has not been trained or loaded
-    └── CandidateLimitError        a query or block is larger than the configured limit
+    ├── CandidateLimitError        a query or block is larger than the configured limit
+    ├── UnauthenticatedError       the caller presented no valid identity
+    ├── PermissionDeniedError      the caller's principal, purpose or agency is not allowed
+    └── RateLimitedError           the caller's principal is over its rate limit
 
 The gRPC service maps each class to a status code in one place.
 """
@@ -51,3 +54,15 @@ class ModelNotFittedError(LinkageError):
 
 class CandidateLimitError(LinkageError):
     """A query or block exceeds the configured candidate limit."""
+
+
+class UnauthenticatedError(LinkageError):
+    """The caller presented no valid identity (certificate or development token)."""
+
+
+class PermissionDeniedError(LinkageError):
+    """The principal may not do this: permission, agency, purpose or disclosure."""
+
+
+class RateLimitedError(LinkageError):
+    """The principal has used up its rate limit; retry later."""

@@ -31,6 +31,9 @@ STATUS_OF: dict[type[errors.LinkageError], grpc.StatusCode] = {
     errors.PersonNotFoundError: grpc.StatusCode.NOT_FOUND,
     errors.ModelNotFittedError: grpc.StatusCode.FAILED_PRECONDITION,
     errors.CandidateLimitError: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.UnauthenticatedError: grpc.StatusCode.UNAUTHENTICATED,
+    errors.PermissionDeniedError: grpc.StatusCode.PERMISSION_DENIED,
+    errors.RateLimitedError: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 
 # Library field names -> request field paths, for BadRequest details.
