@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
+
+from linkage._dense_codes import dense_codes
 
 
 @dataclass(frozen=True)
@@ -71,16 +74,15 @@ class BlockingReport:
         }
 
 
-def _choose2(counts: pl.Expr) -> pl.Expr:
-    """``C(n, 2)`` of a count expression, as Int64."""
-    n = counts.cast(pl.Int64)
-    return n * (n - 1) // 2
+def _choose2_sum(counts: npt.NDArray[np.int64]) -> int:
+    """``sum C(n, 2)`` over group sizes."""
+    return int((counts * (counts - 1) // 2).sum())
 
 
-def _group_pairs(frame: pl.DataFrame, by: list[str]) -> int:
-    """Pairs of records that share every column in ``by`` (counted, not enumerated)."""
-    counts = frame.group_by(by).len()
-    return int(counts.select(_choose2(pl.col("len")).sum()).item())
+def _groups(frame: pl.DataFrame, column: str) -> tuple[npt.NDArray[np.int64], int]:
+    """Group codes of a column where null is a group of its own (as in ``group_by``)."""
+    codes, k = dense_codes(frame.get_column(column), blank_is_missing=False)
+    return np.where(codes < 0, k, codes), k + 1
 
 
 def blocking_report(
@@ -93,25 +95,26 @@ def blocking_report(
     """Counts, reduction ratio and, with ``true_person_id``, pairs completeness."""
     n = frame.height
     all_pairs = n * (n - 1) // 2
-    if link_type == "link_and_dedupe":
+    agency, n_agency = (None, 1) if link_type == "link_and_dedupe" else _groups(frame, "agency")
+    if agency is None:
         possible = all_pairs
     else:
-        within = _group_pairs(frame, ["agency"])
+        within = _choose2_sum(np.bincount(agency))
         possible = within if link_type == "dedupe_only" else all_pairs - within
     total = pairs.height
     reduction = 1.0 - total / possible if possible else 0.0
     true_pairs = found = completeness = None
     if "true_person_id" in frame.columns:
-        truth = frame.select(pl.col("true_person_id").rank("dense")).to_series().to_numpy()
-        person = frame.filter(pl.col("true_person_id").is_not_null())
-        same_person = _group_pairs(person, ["true_person_id"])
-        if link_type == "link_and_dedupe":
+        truth, _ = dense_codes(frame.get_column("true_person_id"), blank_is_missing=False)
+        valid = truth >= 0
+        same_person = _choose2_sum(np.bincount(truth[valid]))
+        if agency is None:
             true_pairs = same_person
         else:
-            within = _group_pairs(person, ["true_person_id", "agency"])
+            cells = np.unique(truth[valid] * n_agency + agency[valid], return_counts=True)[1]
+            within = _choose2_sum(cells.astype(np.int64))
             true_pairs = within if link_type == "dedupe_only" else same_person - within
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        valid = frame["true_person_id"].is_not_null().to_numpy()
         found = int(np.count_nonzero((truth[left] == truth[right]) & valid[left]))
         completeness = found / true_pairs if true_pairs else 1.0
     return BlockingReport(

@@ -30,6 +30,14 @@ from linkage._blocking_keys import (
     dob_sorted_key,
     sorted_pair_key,
 )
+from linkage._blocking_pairs import (
+    combine,
+    combine_frame,
+    encode_keys,
+    rule_blocks,
+    supported,
+    union,
+)
 from linkage._blocking_report import BlockingReport, CappedBlock, RuleReport, blocking_report
 from linkage.encoding import encode
 from linkage.errors import ConfigError
@@ -245,22 +253,34 @@ def generate_pairs(
         max_block_size=max_block_size,
     )
     agency = _agency_codes(frame, settings.link_type)
-    keys_per_rule: list[npt.NDArray[np.uint64]] = []
+    n = frame.height
+    per_rule: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
     capped: list[CappedBlock] = []
-    for rule in settings.rules:
-        keys, rule_capped = _rule_pairs(frame, rule, settings.max_block_size, agency, link_type)
-        keys_per_rule.append(keys)
-        capped.extend(rule_capped)
-    all_keys, new_counts = _union(keys_per_rule)
-    pairs = pl.DataFrame(
-        {
-            "left": (all_keys >> np.uint64(32)).astype(_U32),
-            "right": (all_keys & np.uint64(0xFFFFFFFF)).astype(_U32),
-        }
-    )
+    coded = encode_keys(frame, [rule.keys for rule in settings.rules])
+    for rule, keys in zip(settings.rules, coded, strict=True):
+        if supported(keys):
+            rows, key, bound = combine(keys, n)
+        else:
+            rows, key, bound = combine_frame(rule.key_frame(frame))
+        blocks = rule_blocks(rows, key, bound, settings.max_block_size)
+        left, right = blocks.left, blocks.right
+        if agency is not None:
+            same = agency[left] == agency[right]
+            keep = ~same if link_type == "link_only" else same
+            left, right = left[keep], right[keep]
+        per_rule.append((left, right))
+        firsts = pl.Series(blocks.capped_rows)
+        capped.extend(
+            CappedBlock(rule=rule.name, key=text, size=int(size))
+            for text, size in zip(
+                _describe_keys(frame, rule, firsts), blocks.capped_sizes, strict=True
+            )
+        )
+    left, right, counts, new_counts = union(per_rule, n)
+    pairs = pl.DataFrame({"left": left, "right": right})
     reports = tuple(
-        RuleReport(rule=r.name, pairs=len(k), new_pairs=int(n))
-        for r, k, n in zip(settings.rules, keys_per_rule, new_counts, strict=True)
+        RuleReport(rule=r.name, pairs=int(c), new_pairs=int(k))
+        for r, c, k in zip(settings.rules, counts, new_counts, strict=True)
     )
     report = blocking_report(frame, pairs, settings.link_type, reports, tuple(capped))
     return pairs, report
@@ -276,35 +296,6 @@ def _agency_codes(frame: pl.DataFrame, link_type: str) -> npt.NDArray[np.int32] 
     return encode(frame["agency"]).codes
 
 
-def _rule_pairs(
-    frame: pl.DataFrame,
-    rule: BlockingRule,
-    max_block_size: int,
-    agency: npt.NDArray[np.int32] | None,
-    link_type: str,
-) -> tuple[npt.NDArray[np.uint64], list[CappedBlock]]:
-    """Sorted distinct pair keys (``left << 32 | right``) of one rule, and its capped blocks."""
-    keyed = rule.key_frame(frame)
-    names = [c for c in keyed.columns if c != "row"]
-    blocks = keyed.group_by(names).agg(pl.col("row"), pl.len().alias("size"))
-    too_big = blocks.filter(pl.col("size") > max_block_size).sort("size", descending=True)
-    firsts = too_big.select(pl.col("row").list.first())["row"]
-    capped = [
-        CappedBlock(rule=rule.name, key=key, size=int(size))
-        for key, size in zip(_describe_keys(frame, rule, firsts), too_big["size"], strict=True)
-    ]
-    kept = blocks.filter((pl.col("size") >= 2) & (pl.col("size") <= max_block_size))
-    rows = kept["row"].explode().to_numpy().astype(_U32, copy=False)
-    left, right = pairs_within_blocks(rows, kept["size"].to_numpy())
-    if agency is not None:
-        same = agency[left] == agency[right]
-        keep = ~same if link_type == "link_only" else same
-        left, right = left[keep], right[keep]
-    low, high = np.minimum(left, right).astype(np.uint64), np.maximum(left, right)
-    keys = np.sort((low << np.uint64(32)) | high.astype(np.uint64))
-    return _distinct_sorted(keys), capped
-
-
 def _describe_keys(frame: pl.DataFrame, rule: BlockingRule, rows: pl.Series) -> list[str]:
     """The rule's scalar key values of given records (one per capped block), for reports."""
     scalar = [k for k in rule.keys if isinstance(k, pl.Expr)]
@@ -315,13 +306,6 @@ def _describe_keys(frame: pl.DataFrame, rule: BlockingRule, rows: pl.Series) -> 
     ]
     text = values.select(pl.concat_str(as_text, separator="|", ignore_nulls=True))
     return text.to_series().fill_null("").to_list()
-
-
-def _distinct_sorted(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Distinct values of a sorted array."""
-    if len(keys) < 2:
-        return keys
-    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
 
 
 def pairs_within_blocks(
@@ -342,19 +326,3 @@ def pairs_within_blocks(
     offset = np.arange(len(left_index), dtype=np.int64) - np.repeat(first, after)
     right_index = left_index + 1 + offset
     return rows[left_index], rows[right_index]
-
-
-def _union(
-    keys_per_rule: list[npt.NDArray[np.uint64]],
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Sorted distinct pair keys over all rules, and how many each rule added first."""
-    union = np.empty(0, np.uint64)
-    new_counts = np.zeros(len(keys_per_rule), np.int64)
-    for i, keys in enumerate(keys_per_rule):
-        if len(union):
-            at = np.minimum(np.searchsorted(union, keys), len(union) - 1)
-            keys = keys[union[at] != keys]
-        new_counts[i] = len(keys)
-        if len(keys):
-            union = np.sort(np.concatenate((union, keys)))
-    return union, new_counts

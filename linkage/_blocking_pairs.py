@@ -1,0 +1,216 @@
+"""Candidate pairs of all rules from integer key codes (the engine behind ``generate_pairs``).
+
+1. Every distinct key expression of every rule is evaluated in **one** lazy
+   polars ``select`` (parallel, common subexpressions shared) and encoded to
+   dense integer codes once (:func:`linkage._dense_codes.dense_codes`).
+2. Per rule, the key codes combine into one integer per (record, key
+   combination) by mixed radix; packed with the row into one ``uint64`` and
+   sorted, equal keys are runs with rows ascending, so blocks are run
+   boundaries and pairs inside them come from index arithmetic.
+3. All rules' pairs, packed as ``(left * n + right) << bits | rule``, are
+   sorted once: distinct values count each rule's pairs, the first of each
+   pair's run is the first rule that found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage._blocking_keys import KeyVariants
+from linkage._dense_codes import dense_codes
+
+IntArray = npt.NDArray[np.int64]
+U32Array = npt.NDArray[np.uint32]
+U64Array = npt.NDArray[np.uint64]
+Key = pl.Expr | KeyVariants
+_LIMIT = 1 << 62
+
+
+@dataclass(frozen=True)
+class Coded:
+    """One key expression's codes: per record, or per exploded list element (``rows``)."""
+
+    codes: IntArray
+    cardinality: int
+    rows: IntArray | None = None
+
+
+@dataclass(frozen=True)
+class RuleBlocks:
+    """One rule's pairs (``left < right``, may repeat) and its capped blocks (first row, size)."""
+
+    left: IntArray
+    right: IntArray
+    capped_rows: IntArray
+    capped_sizes: IntArray
+
+
+def encode_keys(frame: pl.DataFrame, rules: Sequence[tuple[Key, ...]]) -> list[list[list[Coded]]]:
+    """Per rule, per key, the codes of each form (one form unless :class:`KeyVariants`)."""
+    exprs: list[pl.Expr] = []
+    index: list[list[list[int]]] = []
+    for keys in rules:
+        rule_index = []
+        for key in keys:
+            forms = key.variants if isinstance(key, KeyVariants) else (key,)
+            rule_index.append([_find_or_add(exprs, form) for form in forms])
+        index.append(rule_index)
+    columns = frame.lazy().select(e.alias(f"e{i}") for i, e in enumerate(exprs)).collect()
+    coded = [_code(columns.get_column(f"e{i}")) for i in range(len(exprs))]
+    return [[[coded[i] for i in forms] for forms in rule] for rule in index]
+
+
+def _find_or_add(exprs: list[pl.Expr], expr: pl.Expr) -> int:
+    """Index of an equal expression in ``exprs``, appending it when new."""
+    for i, seen in enumerate(exprs):
+        if seen.meta.eq(expr):
+            return i
+    exprs.append(expr)
+    return len(exprs) - 1
+
+
+def _code(series: pl.Series) -> Coded:
+    """Dense codes of a column; list columns are exploded (null elements dropped)."""
+    if not isinstance(series.dtype, pl.List):
+        codes, cardinality = dense_codes(series)
+        return Coded(codes, cardinality)
+    flat = (
+        pl.DataFrame({"row": np.arange(series.len(), dtype=np.int64), "v": series})
+        .explode("v")
+        .drop_nulls("v")
+    )
+    codes, cardinality = dense_codes(flat.get_column("v"))
+    return Coded(codes, cardinality, flat.get_column("row").to_numpy())
+
+
+def supported(keys: list[list[Coded]]) -> bool:
+    """Whether :func:`combine` handles the rule: at most one list key, variants scalar."""
+    listed = sum(f.rows is not None for forms in keys for f in forms)
+    variant_lists = any(f.rows is not None for forms in keys if len(forms) > 1 for f in forms)
+    return listed <= 1 and not variant_lists and all(keys)
+
+
+def combine_frame(keyed: pl.DataFrame) -> tuple[IntArray, IntArray, int]:
+    """``rows``, ``key`` and bound from a rule's key frame (the general, slower path)."""
+    key = np.zeros(keyed.height, dtype=np.int64)
+    bound = 1
+    for name in keyed.columns:
+        if name != "row":
+            codes, cardinality = dense_codes(keyed.get_column(name), blank_is_missing=False)
+            key, bound = _mix(key, bound, codes, cardinality)
+    return keyed.get_column("row").to_numpy().astype(np.int64), key, bound
+
+
+def combine(keys: list[list[Coded]], n: int) -> tuple[IntArray, IntArray, int]:
+    """``rows`` and one injective integer ``key`` per (record, key combination), no key missing.
+
+    Returns ``(rows, key, bound)`` with ``0 <= key < bound``.
+    """
+    listed = [forms[0] for forms in keys if len(forms) == 1 and forms[0].rows is not None]
+    rows = listed[0].rows if listed else np.arange(n, dtype=np.int64)
+    assert rows is not None
+    key = np.zeros(len(rows), dtype=np.int64)
+    valid = np.ones(len(rows), dtype=bool)
+    bound = 1
+    for forms in keys:
+        if len(forms) > 1:
+            continue
+        codes = forms[0].codes if forms[0].rows is not None else forms[0].codes[rows]
+        key, bound = _mix(key, bound, codes, forms[0].cardinality)
+        valid &= codes >= 0
+    rows, key = rows[valid], key[valid]
+    variants = next((forms for forms in keys if len(forms) > 1), None)
+    if variants is None:
+        return rows, key, bound
+    parts_rows, parts_key = [], []
+    width = max(f.cardinality for f in variants) * len(variants)
+    for i, form in enumerate(variants):
+        codes = form.codes[rows]
+        present = codes >= 0
+        mixed, new_bound = _mix(key[present], bound, codes[present] * len(variants) + i, width)
+        parts_rows.append(rows[present])
+        parts_key.append(mixed)
+    return np.concatenate(parts_rows), np.concatenate(parts_key), new_bound
+
+
+def _mix(key: IntArray, bound: int, codes: IntArray, cardinality: int) -> tuple[IntArray, int]:
+    """``key * cardinality + codes``, renumbering ``key`` first when that could overflow."""
+    cardinality = max(cardinality, 1)
+    if bound * cardinality >= _LIMIT:
+        uniques, inverse = np.unique(key, return_inverse=True)
+        key, bound = inverse.ravel().astype(np.int64), max(len(uniques), 1)
+    return key * cardinality + np.maximum(codes, 0), bound * cardinality
+
+
+def rule_blocks(rows: IntArray, key: IntArray, bound: int, max_block_size: int) -> RuleBlocks:
+    """Blocks of equal keys (rows ascending, distinct) and the pairs inside the kept ones."""
+    row_bits = max(int(rows.max()).bit_length(), 1) if len(rows) else 1
+    if bound >= 1 << (63 - row_bits):
+        uniques, inverse = np.unique(key, return_inverse=True)
+        key, bound = inverse.ravel().astype(np.int64), len(uniques)
+    packed = np.sort((key << row_bits) | rows)
+    if len(packed) > 1:
+        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
+    block = packed >> row_bits
+    sorted_rows = packed & ((1 << row_bits) - 1)
+    starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1])))
+    sizes = np.diff(np.append(starts, len(block)))
+    big = np.flatnonzero(sizes > max_block_size)
+    order = np.lexsort((sorted_rows[starts[big]], -sizes[big]))
+    left, right = _pairs_by_size(sorted_rows, starts, sizes, max_block_size)
+    return RuleBlocks(
+        left=left,
+        right=right,
+        capped_rows=sorted_rows[starts[big[order]]],
+        capped_sizes=sizes[big[order]],
+    )
+
+
+def _pairs_by_size(
+    rows: IntArray, starts: IntArray, sizes: IntArray, max_block_size: int
+) -> tuple[IntArray, IntArray]:
+    """``left < right`` pairs inside blocks of 2..max rows: one gather per distinct block size."""
+    lefts, rights = [], []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block_size)]).tolist():
+        members = rows[starts[sizes == size][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, 1)
+        lefts.append(members[:, first].ravel())
+        rights.append(members[:, second].ravel())
+    if not lefts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def union(
+    per_rule: Sequence[tuple[IntArray, IntArray]], n: int
+) -> tuple[U32Array, U32Array, IntArray, IntArray]:
+    """Distinct pairs sorted by ``(left, right)``; per rule its distinct pairs and new pairs."""
+    n_rules = len(per_rule)
+    bits = max((n_rules - 1).bit_length(), 1)
+    if (n * n) << bits < 1 << 63:
+        packed = np.sort(
+            np.concatenate([((lft * n + rgt) << bits) | i for i, (lft, rgt) in enumerate(per_rule)])
+        )
+        pair = packed >> bits
+        rule = packed & ((1 << bits) - 1)
+    else:
+        sizes = [len(lft) for lft, _ in per_rule]
+        rule = np.repeat(np.arange(n_rules, dtype=np.int64), sizes)
+        lft = np.concatenate([p[0] for p in per_rule])
+        rgt = np.concatenate([p[1] for p in per_rule])
+        order = np.lexsort((rule, rgt, lft))
+        n = 1 << 32
+        pair, rule = lft[order] * n + rgt[order], rule[order]
+    step = np.ones(len(pair), dtype=bool)
+    step[1:] = pair[1:] != pair[:-1]
+    distinct = step.copy()
+    distinct[1:] |= rule[1:] != rule[:-1]
+    counts = np.bincount(rule[distinct], minlength=n_rules).astype(np.int64)
+    new_counts = np.bincount(rule[step], minlength=n_rules).astype(np.int64)
+    firsts = pair[step]
+    return (firsts // n).astype(np.uint32), (firsts % n).astype(np.uint32), counts, new_counts
