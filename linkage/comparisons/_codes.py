@@ -26,6 +26,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons._table import BoolArray, ValueTable, encode_values
+from linkage.encoding import is_missing
 
 Codes = npt.NDArray[np.int32]
 Rows = npt.NDArray[np.intp]
@@ -33,7 +34,8 @@ T = TypeVar("T")
 
 #: Deduplicate value pairs when a sample has at most this fraction of distinct pairs.
 DEDUPE_MAX_DISTINCT_RATIO = 0.5
-_SAMPLE = 50_000
+#: Below this many pairs, scoring them all is cheaper than finding the distinct ones.
+_MIN_DEDUPE = 50_000
 _CACHED_FRAMES = 2
 
 
@@ -62,8 +64,7 @@ class FrameCodes:
             if series.dtype == pl.Date or series.dtype.is_integer():
                 entry = _integer_codes(series)
             else:
-                encoded = encode_values(series)
-                entry = (encoded.codes, encoded.n_values, encoded.values)
+                entry = encode_strings(series)
         self._codes[column] = entry
         return entry
 
@@ -107,10 +108,27 @@ class FrameCodes:
 
         def build() -> Codes:
             derived = self.values(column).to_frame("v").select(expression(pl.col("v")))
-            codes = encode_values(derived.to_series().cast(pl.Utf8)).codes
+            codes = encode_strings(derived.to_series())[0]
             return np.concatenate([codes, np.array([-1], dtype=np.int32)])
 
         return self.memo(("value_codes", column, tag), build)
+
+    def translated(self, column: str, into: str) -> Codes:
+        """Per distinct value of ``column``: the code of the same value in ``into`` (-1 none).
+
+        One entry more, ``-1``, so indexing with a missing record's code ``-1`` gives ``-1``.
+        """
+
+        def build() -> Codes:
+            target = self.values(into)
+            lookup = pl.DataFrame({"v": target, "code": np.arange(len(target), dtype=np.int32)})
+            source = self.values(column).cast(target.dtype).to_frame("v")
+            joined = source.join(lookup, on="v", how="left", maintain_order="left")["code"]
+            codes = joined.fill_null(-1).to_numpy().astype(np.int32)
+            mapped = np.concatenate([codes, np.array([-1], dtype=np.int32)])
+            return np.where(mapped >= 0, mapped, -1).astype(np.int32)
+
+        return self.memo(("translated", column, into), build)
 
     def table(self) -> ValueTable:
         """A frame-backed :class:`ValueTable` over all records (levels without a batch kernel)."""
@@ -124,6 +142,29 @@ class FrameCodes:
             self._memo[key] = factory()
         value: T = self._memo[key]
         return value
+
+
+def encode_strings(series: pl.Series) -> tuple[Codes, int, pl.Series]:
+    """Codes of a column cast to text, the number of codes and the values they index.
+
+    Missing (null or blank, :func:`linkage.encoding.is_missing`) is ``-1``. Equal values
+    get equal codes; unlike :func:`linkage.encoding.encode` the values are in order of
+    first appearance (a categorical with its own category list), which is several times
+    cheaper than sorting them, and blanks are found among the distinct values only.
+    """
+    categorical = series.cast(pl.Utf8).cast(pl.Categorical(pl.Categories.random()))
+    physical = categorical.to_physical()
+    values = categorical.dtype.categories.to_series()  # type: ignore[attr-defined]
+    top = physical.max()
+    if isinstance(top, int) and top >= len(values):  # pragma: no cover - defensive
+        encoded = encode_values(series.cast(pl.Utf8))
+        return encoded.codes, encoded.n_values, encoded.values
+    codes = np.ascontiguousarray(physical.cast(pl.Int32).fill_null(-1).to_numpy(), dtype=np.int32)
+    blank = is_missing(values).to_numpy()
+    if blank.any():
+        lookup = np.where(blank, -1, np.arange(len(values))).astype(np.int32)
+        codes = np.concatenate([lookup, np.array([-1], dtype=np.int32)])[codes]
+    return codes, len(values), values
 
 
 def _integer_codes(series: pl.Series) -> tuple[Codes, int, None]:
@@ -168,22 +209,22 @@ def distinct_pairs(
 ) -> tuple[Codes, Codes, npt.NDArray[np.intp] | None]:
     """Distinct order-normalised (a, b) pairs and the inverse index into them.
 
-    When a sample shows the pairs are mostly distinct already, deduplication would
+    When most pairs are distinct already (a hash count says so), deduplication would
     cost more than it saves: the normalised pairs are returned with no inverse.
     """
     lo, hi = np.minimum(a, b), np.maximum(a, b)
+    if len(lo) < max(_MIN_DEDUPE, 1):
+        return lo, hi, None
     key = lo.astype(np.int64) * max(n_values, 1) + hi
-    if len(key) > _SAMPLE:
-        sample = key[:: len(key) // _SAMPLE]
-        if len(np.unique(sample)) > DEDUPE_MAX_DISTINCT_RATIO * len(sample):
-            return lo, hi, None
-    if len(key) == 0:
-        return lo, hi, np.zeros(0, dtype=np.intp)
-    order = pl.Series(key).arg_sort().to_numpy()
-    ordered = key[order]
-    first = np.empty(len(ordered), dtype=bool)
+    keys = pl.Series(key)
+    if keys.n_unique() > DEDUPE_MAX_DISTINCT_RATIO * len(key):
+        return lo, hi, None
+    position = np.arange(len(key), dtype=np.int32)
+    ordered = pl.DataFrame({"k": keys, "i": position}).sort("k")
+    sorted_keys, order = ordered["k"].to_numpy(), ordered["i"].to_numpy()
+    first = np.empty(len(sorted_keys), dtype=bool)
     first[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
     inverse = np.empty(len(key), dtype=np.intp)
     inverse[order] = np.cumsum(first) - 1
     keep = order[first]

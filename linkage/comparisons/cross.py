@@ -50,6 +50,18 @@ class SwappedNamesLevel(Level):
         g, f = self.given_column, self.family_column
         return table.equal(g, f, left, right) & table.equal(f, g, left, right)
 
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        g, f = self.given_column, self.family_column
+        given_as_family = codes.translated(g, f)[codes.codes(g)[left]]
+        family_as_given = codes.translated(f, g)[codes.codes(f)[left]]
+        mask: BoolArray = (
+            (given_as_family >= 0)
+            & (given_as_family == codes.codes(f)[right])
+            & (family_as_given >= 0)
+            & (family_as_given == codes.codes(g)[right])
+        )
+        return mask
+
 
 class AliasLevel(Level):
     """An alias of one side is the other side's name, or the two sides share an alias.

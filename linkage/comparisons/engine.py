@@ -117,10 +117,15 @@ def apply_cross_levels(
 
 
 def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
+    # ``at`` is increasing, so when it has every position it is all of them: no gather
     def evaluate(level: Level, at: Positions) -> BoolArray:
+        if len(at) == len(left):
+            return level.evaluate_pairs(codes, left, right)
         return level.evaluate_pairs(codes, left[at], right[at])
 
     def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
+        if len(at) == len(left):
+            return level.pair_scores(codes, left, right, cutoff)
         return level.pair_scores(codes, left[at], right[at], cutoff)
 
     return evaluate, score
@@ -132,11 +137,18 @@ def _compare_chunk(
     gamma = np.zeros((len(left), len(comparisons)), dtype=np.uint8)
     for j, comparison in enumerate(comparisons):
         missing = codes.missing(comparison.null_columns)
-        todo = np.flatnonzero(~(missing[left] | missing[right]))
+        null = missing[left] | missing[right]
+        if not null.any():
+            evaluate, score = _batch_evaluators(codes, left, right)
+            gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score)
+            continue
+        todo = np.flatnonzero(~null)
         if len(todo) == 0:
             continue
         evaluate, score = _batch_evaluators(codes, left[todo], right[todo])
-        gamma[todo, j] = evaluate_levels(comparison, len(todo), evaluate, score)
+        column = np.zeros(len(left), dtype=np.uint8)
+        column[todo] = evaluate_levels(comparison, len(todo), evaluate, score)
+        gamma[:, j] = column
     if any(c.cross_levels for c in comparisons):
         evaluate, _ = _batch_evaluators(codes, left, right)
         apply_cross_levels(comparisons, gamma, evaluate)

@@ -285,6 +285,28 @@ class InitialLevel(Level):
         return mask
 
 
+#: Token grids hold up to this many tokens per value.
+GRID_WIDTH = 3
+_MANY = -2
+
+
+def _token_grid(sets: Csr) -> npt.NDArray[np.int32]:
+    """Token codes per distinct value, padded with -1, one row more (-1) for missing.
+
+    A value with more than :data:`GRID_WIDTH` tokens has the row ``_MANY`` (-2) throughout,
+    so it matches nothing in the grid and goes to the general intersection.
+    """
+    offsets, items = sets
+    lengths = np.diff(offsets)
+    width = max(1, min(GRID_WIDTH, int(lengths.max(initial=0))))
+    grid = np.full((len(lengths) + 1, width), -1, dtype=np.int32)
+    for i in range(width):
+        has = lengths > i
+        grid[:-1, i][has] = items[offsets[:-1][has] + i]
+    grid[:-1][lengths > width] = _MANY
+    return grid
+
+
 def _one_character(values: pl.Series) -> BoolArray:
     """Per distinct value: one character long; one entry more (False) for missing."""
     flags = (values.str.len_chars() == 1).fill_null(value=False).to_numpy()
@@ -320,16 +342,21 @@ class TokenOverlapLevel(Level):
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         col = self._col()
-        sets = codes.memo(
-            ("tokens", col, repr(self.params())), lambda: self._token_sets_large(codes.values(col))
-        )
+        key = ("tokens", col, repr(self.params()))
+        sets = codes.memo(key, lambda: self._token_sets_large(codes.values(col)))
+        grid = codes.memo(("token_grid", *key), lambda: _token_grid(sets))
         values = codes.codes(col)
         a, b = values[left], values[right]
         out = np.zeros(len(left), dtype=bool)
-        todo = np.flatnonzero((a >= 0) & (b >= 0))
-        ua, ub, inverse = distinct_pairs(a[todo], b[todo], codes.n_values(col))
-        hits = share_any(sets, sets, ua.astype(np.int64), ub.astype(np.int64))
-        out[todo] = hits if inverse is None else hits[inverse]
+        for i in range(grid.shape[1]):
+            ta = grid[a, i]
+            for j in range(grid.shape[1]):
+                out |= (ta >= 0) & (ta == grid[b, j])
+        # values with more tokens than the grid holds: the general set intersection
+        many = np.flatnonzero(((grid[a, 0] == _MANY) | (grid[b, 0] == _MANY)) & ~out)
+        if len(many):
+            hits = share_any(sets, sets, a[many].astype(np.int64), b[many].astype(np.int64))
+            out[many] = hits
         return out
 
     def _token_sets_large(self, series: pl.Series) -> Csr:
