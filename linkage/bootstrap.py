@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from linkage.errors import InvalidInputError
-from linkage.index import canonical_frame
+from linkage.index import canonical_columns
 from linkage.resolver import MasterPersonIndex
 from linkage.schema import CANONICAL_COLUMNS, IDENTIFIER_PREFIX
-from linkage.store import StoredRecord
 
 RECORDS_FILE = "records.parquet"
 
@@ -84,35 +85,39 @@ def bootstrap(index: MasterPersonIndex, records: pl.DataFrame, clusters: pl.Data
         raise InvalidInputError(msg, field="record_id")
     joined = joined.with_columns(pl.col("person_id").cast(pl.Utf8))
     keep = [c for c in joined.columns if c in CANONICAL_COLUMNS or c.startswith(IDENTIFIER_PREFIX)]
+    canonical = canonical_columns(joined.select(keep))
+    attributes = sorted(c for c in canonical.columns if c not in ("agency", "record_id"))
+    if attributes:
+        encoded = canonical.select(pl.struct(attributes).struct.json_encode()).to_series()
+    else:
+        encoded = pl.repeat("{}", canonical.height, eager=True)
     with index.batch(), index.lock:
         store = index.store
         people: dict[str, int] = {}
+        new_people = []
         for pid in joined["person_id"].unique(maintain_order=True).to_list():
             seq = store.next_seq()
-            store.add_person(pid, seq)
+            new_people.append((pid, seq))
             people[pid] = index._person_number(pid, seq)
-        for row in joined.iter_rows(named=True):
-            attributes = {
-                k: v for k, v in row.items() if k in keep and k not in ("agency", "record_id")
-            }
-            attributes = {k: v for k, v in attributes.items() if v not in (None, "", [])}
-            store.put_record(
-                StoredRecord(
-                    row["agency"],
-                    row["record_id"],
-                    row["person_id"],
-                    "matched",
-                    float(row["cluster_confidence"]),
-                    attributes,
-                    {},
-                    store.next_seq(),
-                )
+        store.add_persons(new_people)
+        first_seq = store.reserve_seqs(joined.height)
+        store.put_rows(
+            zip(
+                joined["agency"].to_list(),
+                joined["record_id"].to_list(),
+                joined["person_id"].to_list(),
+                itertools.repeat("matched"),
+                joined["cluster_confidence"].cast(pl.Float64).to_list(),
+                encoded.to_list(),
+                itertools.repeat("{}"),
+                range(first_seq, first_seq + joined.height),
+                strict=False,
             )
-        std = scorer.standardise(canonical_frame(joined.select(keep).to_dicts()))
-        persons = [people[p] for p in joined["person_id"].to_list()]
-        rows = index.columns.append_frame(
-            std, persons, joined["cluster_confidence"].to_list(), [1] * joined.height
         )
-        for row_number, person in zip(rows.tolist(), persons, strict=True):
-            index.members.setdefault(person, set()).add(row_number)
+        std = scorer.standardise(canonical)
+        persons = np.asarray([people[p] for p in joined["person_id"].to_list()], np.int32)
+        index.columns.append_frame(
+            std, persons, joined["cluster_confidence"].to_numpy(), np.ones(joined.height, np.uint8)
+        )
+        index.add_members()
     return joined.height

@@ -26,6 +26,8 @@ from linkage.keyhash import fnv1a, fnv1a_series
 from linkage.record_keys import RecordKeys, frame_key_hashes
 from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, LIST_COLUMNS, TEXT_COLUMNS
 
+AGENCY_PERSON_NO = "agency_person_no"
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -70,6 +72,20 @@ class Scorer(Protocol):
         ...
 
 
+def scorer_rules(comparison_names: Sequence[str]) -> tuple[BlockingRule, ...]:
+    """The batch's blocking rules for a model: the defaults plus its identifiers' rules.
+
+    The batch adds an exact rule per compared identifier and an agency +
+    agency person number rule (:func:`linkage.pipeline.link`); so does the index.
+    """
+    identifiers = sorted(
+        n.removeprefix(IDENTIFIER_PREFIX)
+        for n in comparison_names
+        if n.startswith(IDENTIFIER_PREFIX) and n != f"{IDENTIFIER_PREFIX}{AGENCY_PERSON_NO}"
+    )
+    return default_rules(identifiers, [AGENCY_PERSON_NO])
+
+
 def canonical_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """Build a canonical frame from attribute mappings (missing and empty values become null)."""
     ids = sorted({k for r in records for k in r if k.startswith(IDENTIFIER_PREFIX)})
@@ -82,6 +98,29 @@ def canonical_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     for column in LIST_COLUMNS:
         schema[column] = pl.List(pl.Utf8())
     return pl.DataFrame(data, schema=schema)
+
+
+def canonical_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`canonical_frame` of a frame's rows, in polars (bulk loads of a million rows)."""
+    ids = sorted(c for c in frame.columns if c.startswith(IDENTIFIER_PREFIX))
+    exprs: list[pl.Expr] = []
+    for column in (*KEY_COLUMNS, *TEXT_COLUMNS, *ids):
+        if column in frame.columns:
+            text = pl.col(column).cast(pl.Utf8).str.strip_chars()
+            exprs.append(pl.when(text == "").then(None).otherwise(text).alias(column))
+        else:
+            exprs.append(pl.lit(None, dtype=pl.Utf8).alias(column))
+    for column in LIST_COLUMNS:
+        if column in frame.columns:
+            items = pl.col(column).cast(pl.List(pl.Utf8))
+            exprs.append(
+                items.list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
+                .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+                .alias(column)
+            )
+        else:
+            exprs.append(pl.lit([], dtype=pl.List(pl.Utf8)).alias(column))
+    return frame.select(exprs)
 
 
 def _text(value: Any) -> str | None:

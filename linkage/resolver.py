@@ -16,23 +16,22 @@ before the in-memory index changes and before the caller hears of it.
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from linkage import resolver_reads as reads
 from linkage.errors import (
     InvalidRecordError,
     LinkageError,
     ModelNotFittedError,
-    PersonNotFoundError,
     RecordNotFoundError,
 )
-from linkage.index import RecordColumns, Scorer, canonical_frame
+from linkage.index import RecordColumns, Scorer, canonical_frame, scorer_rules
+from linkage.members import Members
 from linkage.resolver_types import (
     OUTCOMES,
     Explanation,
@@ -41,6 +40,7 @@ from linkage.resolver_types import (
     Thresholds,
     UpsertResult,
 )
+from linkage.rwlock import ReadWriteLock
 from linkage.store import MergeEvent, ReviewFlag, Store, StoredRecord
 
 __all__ = ["MasterPersonIndex"]
@@ -70,16 +70,18 @@ class MasterPersonIndex:
     ) -> None:
         self.store = store
         self.snapshot_path = Path(snapshot_path) if snapshot_path else None
-        self.lock = threading.RLock()
+        self.lock = ReadWriteLock()
         self.scorer = scorer
         self.thresholds = thresholds or Thresholds()
         self.columns = RecordColumns(
-            scorer.columns if scorer is not None else (), max_block_size=max_block_size
+            scorer.columns if scorer is not None else (),
+            scorer_rules(scorer.comparison_names) if scorer is not None else None,
+            max_block_size=max_block_size,
         )
         self.person_ids: list[str] = []
         self.number_of: dict[str, int] = {}
         self.created: list[int] = []
-        self.members: dict[int, set[int]] = {}
+        self.members = Members()
         self.merges: list[MergeEvent] = []
         self.redirect: dict[str, str] = {}
         self.reviews: dict[str, dict[str, ReviewFlag]] = {}
@@ -116,7 +118,7 @@ class MasterPersonIndex:
         from linkage.snapshot import save_snapshot
 
         if self.snapshot_path is not None:
-            with self.lock:
+            with self.lock.read():
                 save_snapshot(self, self.snapshot_path)
 
     def _rebuild(self) -> None:
@@ -139,15 +141,10 @@ class MasterPersonIndex:
         """Members per identity, term frequencies, merges and review flags (after the rows)."""
         columns = self.columns
         live = np.flatnonzero(columns.alive[: columns.n])
-        order = live[np.argsort(columns.person[live], kind="stable")]
-        people, starts = np.unique(columns.person[order], return_index=True)
-        self.members = {
-            int(p): set(chunk.tolist())
-            for p, chunk in zip(people.tolist(), np.split(order, starts[1:]), strict=True)
-        } if len(order) else {}  # fmt: skip
+        self.members = Members(columns.person[: columns.n], columns.alive[: columns.n])
         refresh = getattr(self.scorer, "refresh_frequencies", None)
         if refresh is not None:
-            refresh(functools.partial(_frequencies, columns, live))
+            refresh(functools.partial(reads.frequencies, columns, live))
         self.merges = self.store.merges()
         self.redirect = {m.merged_person_id: m.survivor_person_id for m in self.merges}
         for flag in self.store.reviews():
@@ -178,82 +175,15 @@ class MasterPersonIndex:
         scorer = self._need_scorer()
         query = scorer.standardise_record(attributes)
         hashes = self.columns.record_keys.hashes(query)
-        with self.lock:
-            return self._ranked(
-                self._score_people(query, None, hashes), max_results, min_probability
-            )
+        with self.lock.read():
+            found = reads.candidates(self.columns, hashes, None)
+        best = reads.best_per_person(self, query, found)  # scored outside the lock
+        return reads.ranked(self, best, max_results, min_probability)
 
-    def _ranked(
-        self,
-        best: dict[int, tuple[float, Callable[[], Explanation]]],
-        max_results: int,
-        min_probability: float,
-    ) -> list[IdentityMatch]:
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.person_ids[kv[0]]))
-        out = []
-        for person, (probability, explanation) in ranked[: max(max_results, 1)]:
-            if probability < min_probability:
-                break
-            out.append(
-                IdentityMatch(
-                    self.person_ids[person],
-                    probability,
-                    self.thresholds.band(probability),
-                    explanation(),
-                    self._refs(person),
-                )
-            )
-        return out
-
-    def _score_people(
-        self,
-        query: Mapping[str, Any],
-        exclude: tuple[str, str] | None,
-        hashes: npt.NDArray[np.uint64],
-    ) -> dict[int, tuple[float, Callable[[], Explanation]]]:
-        """Best probability (and a thunk for its explanation) per identity among candidates."""
-        scorer = self._need_scorer()
-        rows = self.columns.candidates(hashes)
-        if exclude is not None:
-            rows = rows[rows != (self.columns.row_of(exclude) or -1)]
-        if len(rows) == 0:
-            return {}
-        scores = scorer.score(query, self.columns.gather(rows))
-        people = self.columns.person[rows]
-        order = np.lexsort((rows, -scores.probability))
-        best: dict[int, tuple[float, Callable[[], Explanation]]] = {}
-        chosen: dict[int, int] = {}
-        probability = scores.probability
-        for i in order.tolist():
-            person = int(people[i])
-            if person not in chosen:
-                chosen[person] = i
-            elif probability[i] == probability[chosen[person]] and self.columns.ref(
-                int(rows[i])
-            ) < self.columns.ref(int(rows[chosen[person]])):
-                chosen[person] = i  # ties go to the smallest (agency, record_id): stable
-        for person, i in chosen.items():
-            thunk = functools.partial(self._explain, scores, i, int(rows[i]))
-            best[person] = (float(probability[i]), thunk)
-        return best
-
-    def _explain(self, scores: Any, i: int, row: int) -> Explanation:
-        scorer = self._need_scorer()
-        ref = self.columns.ref(row)
-        fields = tuple(
-            (
-                name,
-                scorer.level_labels[j][int(scores.levels[i, j])],
-                float(scores.field_weights[i, j]),
-            )
-            for j, name in enumerate(scorer.comparison_names)
-        )
-        return Explanation(
-            scorer.prior_weight, fields, float(scores.weight[i]), float(scores.probability[i]), ref
-        )
-
-    def _refs(self, person: int) -> list[tuple[str, str]]:
-        return sorted(self.columns.refs(sorted(self.members.get(person, ()))))
+    def add_members(self) -> None:
+        """Recompute the identities' rows from the row columns (after a bulk load)."""
+        columns = self.columns
+        self.members = Members(columns.person[: columns.n], columns.alive[: columns.n])
 
     def get_record(self, agency: str, record_id: str) -> StoredRecord:
         """A stored record.
@@ -273,40 +203,8 @@ class MasterPersonIndex:
         Raises:
             PersonNotFoundError: no such identity.
         """
-        with self.lock:
-            return self._get_person(person_id)
-
-    def _get_person(self, person_id: str) -> Person:
-        survivor = person_id
-        while survivor in self.redirect:
-            survivor = self.redirect[survivor]
-        number = self.number_of.get(survivor)
-        if number is None or not self.members.get(number):
-            msg = f"no person {person_id!r}"
-            raise PersonNotFoundError(msg)
-        merged_from = sorted(self._merged_into(survivor))
-        family = {survivor, *merged_from}
-        history = [m for m in self.merges if m.survivor_person_id in family]
-        rows = sorted(self.members[number])
-        return Person(
-            person_id=survivor,
-            records=self._refs(number),
-            confidence=float(self.columns.probability[rows].min()),
-            merged_from=merged_from,
-            merge_history=history,
-            review_person_ids=sorted(self.reviews.get(survivor, {})),
-        )
-
-    def _merged_into(self, survivor: str) -> set[str]:
-        found: set[str] = set()
-        frontier = [survivor]
-        while frontier:
-            target = frontier.pop()
-            for merged, into in self.redirect.items():
-                if into == target and merged not in found:
-                    found.add(merged)
-                    frontier.append(merged)
-        return found
+        with self.lock.read():
+            return reads.get_person(self, person_id)
 
     # writes -----------------------------------------------------------------
     @contextmanager
@@ -380,34 +278,20 @@ class MasterPersonIndex:
         else:
             attributes = dict(left)
         query = scorer.standardise_record(attributes)
-        with self.lock:
+        with self.lock.read():
             if isinstance(right, tuple):
-                self.get_record(*right)
+                if self.columns.row_of(right) is None:
+                    self.get_record(*right)  # RecordNotFoundError
                 rows = np.asarray([self.columns.row_of(right)], dtype=np.int64)
             else:
-                person = self.get_person(right)
+                person = reads.get_person(self, right)
                 rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
-            scores = scorer.score(query, self.columns.gather(rows))
+            gathered = self.columns.gather(rows)
+        scores = scorer.score(query, gathered)
         top = np.flatnonzero(scores.probability == scores.probability.max())
-        best = int(min(top.tolist(), key=lambda i: self.columns.ref(int(rows[i]))))
-        return self._explain(scores, best, int(rows[best]))
-
-
-def _frequencies(
-    columns: RecordColumns, live: npt.NDArray[np.int64], name: str
-) -> dict[Any, float]:
-    """Each non-missing value's share of the non-missing values of a kept text column."""
-    column = columns.std.get(name)
-    if column is None or column.kind != "text" or len(live) == 0:
-        return {}
-    counts = np.bincount(column.data[live], minlength=column.n_values)
-    counts[0] = 0
-    total = max(int(counts.sum()), 1)
-    present = np.flatnonzero(counts)
-    out: dict[Any, float] = {}
-    for value, count in zip(column.values[present].tolist(), counts[present].tolist(), strict=True):
-        out[value] = out.get(value, 0.0) + count / total  # a value appended twice has two codes
-    return out
+        with self.lock.read():
+            best = int(min(top.tolist(), key=lambda i: self.columns.ref(int(rows[i]))))
+            return reads.explain_row(self, scores, best, int(rows[best]))
 
 
 def _canonical(agency: str, record_id: str, attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,15 +6,16 @@ store transaction and changes memory only alongside the store.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
+from linkage import resolver_reads as reads
 from linkage.errors import RecordNotFoundError
 from linkage.resolver_types import OUTCOMES, Outcome, UpsertResult
-from linkage.store import MergeEvent, ReviewFlag, StoredRecord, now
+from linkage.store import MergeEvent, ReviewFlag, StoredRecord, encode_json, now, record_row
 
 if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 def clean_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical attributes without the key and without empty values (as stored)."""
     out: dict[str, Any] = {}
-    for name, value in record.items():
+    for name in sorted(record):
+        value = record[name]
         if name in ("agency", "record_id") or value is None:
             continue
         if isinstance(value, list | tuple):
@@ -32,71 +34,88 @@ def clean_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
                 out[name] = items
         elif str(value).strip():
             out[name] = str(value).strip()
-    result: dict[str, Any] = json.loads(json.dumps(out, sort_keys=True))
-    return result
+    return out
 
 
 def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
-    """Add or replace a record and link it (see :mod:`linkage.resolver`)."""
+    """Add or replace a record and link it (see :mod:`linkage.resolver`).
+
+    Writers are serialised by the store transaction, so the candidates are
+    scored without the index lock; the write side is held only while memory
+    changes, so Resolve calls keep running during a bulk load.
+    """
     from linkage.resolver import validate_key
 
     agency, record_id = validate_key(record)
     key = (agency, record_id)
     attributes = clean_attributes(record)
     scorer = mpi._need_scorer()
-    with mpi.batch(), mpi.lock:
-        existing = mpi.store.get_record(agency, record_id)
-        if existing is not None and dict(existing.attributes) == attributes:
-            return _replay(mpi, existing)
-        if existing is not None:
-            _remove_row(mpi, key)
-        query = scorer.standardise_record(attributes)
-        hashes = mpi.columns.record_keys.hashes(query)
-        best = mpi._score_people(query, key, hashes)
-        t = mpi.thresholds
+    query = scorer.standardise_record(attributes)
+    hashes = mpi.columns.record_keys.hashes({**query, "agency": agency})
+    with mpi.batch():
+        if mpi.columns.row_of(key) is not None:
+            if mpi.store.get_attributes(agency, record_id) == attributes:
+                existing = mpi.store.get_record(agency, record_id)
+                if existing is not None:
+                    return _replay(mpi, existing)
+            with mpi.lock:
+                _remove_row(mpi, key)
+        best = reads.best_per_person(mpi, query, reads.candidates(mpi.columns, hashes, key))
         ranked = sorted(
-            ((p, prob) for p, (prob, _) in best.items()),
+            ((p, c.probability, reads.band_of(mpi, c)) for p, c in best.items()),
             key=lambda pp: (-pp[1], mpi.created[pp[0]], mpi.person_ids[pp[0]]),
         )
-        in_match = [(p, prob) for p, prob in ranked if prob >= t.match]
-        in_review = [(p, prob) for p, prob in ranked if t.review <= prob < t.match]
-        merged: list[str] = []
-        outcome: Outcome
-        if not in_match:
-            person = _new_person(mpi)
-            outcome = "review" if in_review else "new"
-            probability = in_review[0][1] if in_review else 0.0
-            flagged = in_review
+        in_match = [(p, prob) for p, prob, band in ranked if band == "match"]
+        in_review = [(p, prob) for p, prob, band in ranked if band == "review"]
+        with mpi.lock:
+            result = _decide(mpi, key, attributes, query, hashes, in_match, in_review)
+    return result
+
+
+def _decide(
+    mpi: MasterPersonIndex,
+    key: tuple[str, str],
+    attributes: dict[str, Any],
+    query: Mapping[str, Any],
+    hashes: npt.NDArray[np.uint64],
+    in_match: list[tuple[int, float]],
+    in_review: list[tuple[int, float]],
+) -> UpsertResult:
+    """Join, create or merge identities for a scored record; write it (hold the write side)."""
+    t = mpi.thresholds
+    merged: list[str] = []
+    outcome: Outcome
+    if not in_match:
+        person = _new_person(mpi)
+        outcome = "review" if in_review else "new"
+        probability = in_review[0][1] if in_review else 0.0
+        flagged = in_review
+    else:
+        person, probability = in_match[0]
+        mergeable = [p for p, prob in in_match if prob >= t.auto_merge]
+        if probability >= t.auto_merge and len(mergeable) > 1:
+            person = min(mergeable, key=lambda p: (mpi.created[p], mpi.person_ids[p]))
+            for other in mergeable:
+                if other != person:
+                    merged.append(mpi.person_ids[other])
+                    _merge(mpi, person, other, dict(in_match)[other], key)
+            outcome = "merged"
         else:
-            person, probability = in_match[0]
-            mergeable = [p for p, prob in in_match if prob >= t.auto_merge]
-            if probability >= t.auto_merge and len(mergeable) > 1:
-                person = min(mergeable, key=lambda p: (mpi.created[p], mpi.person_ids[p]))
-                for other in mergeable:
-                    if other != person:
-                        merged.append(mpi.person_ids[other])
-                        _merge(mpi, person, other, best[other][0], key)
-                outcome = "merged"
-            else:
-                outcome = "matched"
-            flagged = [(p, prob) for p, prob in in_match if p != person and p not in mergeable]
-            if flagged:
-                outcome = "review"
-        pid = mpi.person_ids[person]
-        for other, prob in flagged:
-            _flag(mpi, ReviewFlag(pid, mpi.person_ids[other], prob, agency, record_id))
-        mpi.store.put_record(
-            StoredRecord(
-                agency, record_id, pid, outcome, probability, attributes, {}, mpi.store.next_seq()
-            )
-        )
-        row = mpi.columns.append_record(
-            query, key, person, probability, OUTCOMES.index(outcome), hashes
-        )
-        mpi.members.setdefault(person, set()).add(row)
+            outcome = "matched"
+        flagged = [(p, prob) for p, prob in in_match if p != person and p not in mergeable]
+        if flagged:
+            outcome = "review"
+    pid = mpi.person_ids[person]
+    for other, prob in flagged:
+        _flag(mpi, ReviewFlag(pid, mpi.person_ids[other], prob, *key))
+    stored = StoredRecord(*key, pid, outcome, probability, {}, {}, mpi.store.next_seq())
+    mpi.store.put_rows([record_row(stored, encode_json(attributes))])
+    row = mpi.columns.append_record(
+        query, key, person, probability, OUTCOMES.index(outcome), hashes
+    )
+    mpi.members.setdefault(person, set()).add(row)
     return UpsertResult(
-        agency,
-        record_id,
+        *key,
         pid,
         outcome,
         probability,

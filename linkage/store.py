@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 
 Synchronous = Literal["FULL", "NORMAL"]
+_PUT = "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Store:
         self._depth = 0
         self._seq = 0
         self._dirty = False
+        self._pending: list[tuple[Any, ...]] = []
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -169,12 +171,14 @@ class Store:
             self._dirty = False
             try:
                 yield True
+                self._flush()
                 if self._seq != seq_before:
                     self.set_meta("seq", str(self._seq))
                 if self._dirty:
                     self.set_meta("version", str(self.version() + 1))
                 self._conn.execute("COMMIT")
             except BaseException:
+                self._pending.clear()
                 self._conn.execute("ROLLBACK")
                 self._seq = seq_before
                 raise
@@ -186,7 +190,17 @@ class Store:
             msg = "store writes must run inside Store.transaction()"
             raise RuntimeError(msg)
         self._dirty = True
+        self._flush()
         return self._conn.execute(sql, params)
+
+    def _write_many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        with self._lock:
+            if not self._depth:
+                msg = "store writes must run inside Store.transaction()"
+                raise RuntimeError(msg)
+            self._dirty = True
+            self._flush()
+            self._conn.executemany(sql, rows)
 
     def version(self) -> int:
         """Data version: grows with every committed transaction that wrote anything.
@@ -196,9 +210,22 @@ class Store:
         """
         return int(self.get_meta("version") or 0)
 
+    def _flush(self) -> None:
+        """Write the buffered record rows (before any other statement and at commit)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self._conn.executemany(_PUT, rows)
+
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
+            self._flush()
             return self._conn.execute(sql, params).fetchall()
+
+    def reserve_seqs(self, count: int) -> int:
+        """Allocate ``count`` consecutive sequence numbers; returns the first."""
+        first = self._seq + 1
+        self._seq += count
+        return first
 
     def next_seq(self) -> int:
         """Allocate the next change sequence number (inside a transaction)."""
@@ -229,6 +256,12 @@ class Store:
                     (person_id, person_id))  # fmt: skip
         self._write("DELETE FROM persons WHERE person_id = ?", (person_id,))
 
+    def add_persons(self, people: Iterable[tuple[str, int]]) -> None:
+        """Record many new identities (person_id, created_seq) in one statement."""
+        self._write_many(
+            "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)", people
+        )
+
     def persons(self) -> dict[str, int]:
         """Every identity with its creation sequence number."""
         return {str(p): int(s) for p, s in self._read("SELECT person_id, created_seq FROM persons")}
@@ -236,31 +269,27 @@ class Store:
     # records --------------------------------------------------------------
     def put_record(self, record: StoredRecord) -> None:
         """Insert or replace a record (its person must exist)."""
-        self._write(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.agency,
-                record.record_id,
-                record.person_id,
-                record.outcome,
-                record.probability,
-                json.dumps(record.attributes, sort_keys=True, default=str),
-                json.dumps(record.standardised, sort_keys=True, default=str),
-                record.seq,
-            ),
-        )
+        self.put_rows([record_row(record)])
 
-    def set_person(self, keys: list[tuple[str, str]], person_id: str) -> None:
-        """Move records to another identity (merge or split)."""
+    def put_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Insert or replace records given as :func:`record_row` tuples.
+
+        The rows are buffered and written with one ``executemany`` before the
+        next other statement or at commit (a bulk group costs one statement).
+        """
         with self._lock:
             if not self._depth:
                 msg = "store writes must run inside Store.transaction()"
                 raise RuntimeError(msg)
             self._dirty = True
-            self._conn.executemany(
-                "UPDATE records SET person_id = ? WHERE agency = ? AND record_id = ?",
-                [(person_id, a, r) for a, r in keys],
-            )
+            self._pending.extend(rows)
+
+    def set_person(self, keys: list[tuple[str, str]], person_id: str) -> None:
+        """Move records to another identity (merge or split)."""
+        self._write_many(
+            "UPDATE records SET person_id = ? WHERE agency = ? AND record_id = ?",
+            [(person_id, a, r) for a, r in keys],
+        )
 
     def delete_record(self, agency: str, record_id: str) -> bool:
         """Delete a record; True when it existed."""
@@ -268,6 +297,13 @@ class Store:
             "DELETE FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
         )
         return cursor.rowcount > 0
+
+    def get_attributes(self, agency: str, record_id: str) -> dict[str, Any] | None:
+        """A record's stored attributes only (cheaper than :meth:`get_record`), or None."""
+        rows = self._read(
+            "SELECT attributes FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
+        )
+        return _attributes(rows[0][0]) if rows else None
 
     def get_record(self, agency: str, record_id: str) -> StoredRecord | None:
         """One record, or None."""
@@ -373,6 +409,31 @@ def now() -> float:
     return time.time()
 
 
+def encode_json(value: Mapping[str, Any]) -> str:
+    """The stored JSON form of attributes or standardised values (sorted keys)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def record_row(record: StoredRecord, attributes_json: str | None = None) -> tuple[Any, ...]:
+    """The ``records`` table row of a record (``attributes_json`` when already encoded)."""
+    return (
+        record.agency,
+        record.record_id,
+        record.person_id,
+        record.outcome,
+        record.probability,
+        attributes_json if attributes_json is not None else encode_json(record.attributes),
+        encode_json(record.standardised) if record.standardised else "{}",
+        record.seq,
+    )
+
+
+def _attributes(text: str) -> dict[str, Any]:
+    """Decoded attributes; nulls and empty values (bulk-loaded JSON keeps them) are dropped."""
+    decoded: dict[str, Any] = json.loads(text)
+    return {k: v for k, v in decoded.items() if v is not None and v != "" and v != []}
+
+
 def _record(row: tuple[Any, ...]) -> StoredRecord:
     return StoredRecord(
         agency=row[0],
@@ -380,7 +441,7 @@ def _record(row: tuple[Any, ...]) -> StoredRecord:
         person_id=row[2],
         outcome=row[3],
         probability=float(row[4]),
-        attributes=json.loads(row[5]),
+        attributes=_attributes(row[5]),
         standardised=json.loads(row[6]),
         seq=int(row[7]),
     )

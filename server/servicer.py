@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,6 +111,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
                             raise
                         except LinkageError as exc:
                             outcomes.append(exc)
+                        time.sleep(0)  # yield the GIL: real-time calls run between records
                 # committed: only now acknowledge
                 for item, outcome in zip(group, outcomes, strict=True):
                     if isinstance(outcome, LinkageError):
