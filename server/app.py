@@ -1,8 +1,9 @@
 """Build the gRPC server: the index, the servicer, health, reflection and limits.
 
 ``create_server(config)`` builds and binds but does not start; tests bind
-port 0 on 127.0.0.1 and read the chosen port from the result. Interceptors
-(authentication, purpose of use, audit) are passed in by the caller.
+port 0 on 127.0.0.1 and read the chosen port from the result. Unless
+``security = "none"``, the servicer is wrapped by :mod:`server.governance`
+(authentication, authorisation, purpose of use, minimisation, audit).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from linkage.errors import ConfigError
 from linkage.index import Scorer
 from linkage.resolver import MasterPersonIndex
 from linkage.store import Store
+from server.auth import server_credentials
 from server.config import ServerConfig
 from server.gen.linkage.v1 import linkage_pb2, linkage_pb2_grpc
+from server.governance import Governance, GovernedServicer, build_governance
 from server.servicer import LinkageServicer
 
 log = logging.getLogger("server")
@@ -38,6 +41,7 @@ class RunningParts:
     port: int
     index: MasterPersonIndex
     health: health.HealthServicer
+    governance: Governance | None = None
 
 
 def load_scorer(config: ServerConfig) -> Scorer | None:
@@ -138,7 +142,9 @@ def create_server(
         bulk_group_size=config.bulk_group_size,
         default_max_results=config.default_max_results,
     )
-    linkage_pb2_grpc.add_LinkageServiceServicer_to_server(servicer, server)
+    governance = build_governance(config)
+    service = GovernedServicer(servicer, governance) if governance else servicer
+    linkage_pb2_grpc.add_LinkageServiceServicer_to_server(service, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     serving = health_pb2.HealthCheckResponse.SERVING
@@ -150,8 +156,12 @@ def create_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    address = f"{config.host}:{config.port}"
+    if config.security == "mtls":
+        port = server.add_secure_port(address, server_credentials(config))
+    else:  # "token" and "none" are refused off loopback by ServerConfig
+        port = server.add_insecure_port(address)
     if port == 0:
         msg = f"cannot bind {config.host}:{config.port}"
         raise ConfigError(msg)
-    return RunningParts(server, port, index, health_servicer)
+    return RunningParts(server, port, index, health_servicer, governance)

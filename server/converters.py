@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from google.protobuf import timestamp_pb2
 
+from linkage.errors import InvalidRecordError
 from linkage.resolver_types import (
     Band,
     Explanation,
@@ -26,6 +28,7 @@ _ROLE_TO_TEXT = {
     pb.ROLE_OTHER: "other",
 }
 _TEXT_TO_ROLE = {v: k for k, v in _ROLE_TO_TEXT.items()}
+PROTECTED = "protected_fields"  # stored attribute: the names of the record's protected fields
 _BANDS: dict[Band, pb.Band.ValueType] = {
     "match": pb.BAND_MATCH,
     "review": pb.BAND_REVIEW,
@@ -74,7 +77,27 @@ def record_from_proto(message: pb.AgencyRecord) -> dict[str, Any]:
     record["record_id"] = message.ref.record_id
     if message.updated_at:
         record["updated_at"] = message.updated_at
+    if message.protected_fields:
+        unknown = sorted(
+            set(message.protected_fields) - set(pb.PersonAttributes.DESCRIPTOR.fields_by_name)
+        )
+        if unknown:
+            msg = f"protected_fields names unknown attribute fields {unknown[:5]}"
+            raise InvalidRecordError(msg, field="protected_fields")
+        record[PROTECTED] = sorted(set(message.protected_fields))
     return record
+
+
+def protected_fields(attributes: Mapping[str, Any]) -> list[str]:
+    """The attribute fields a stored record protects."""
+    return list(attributes.get(PROTECTED) or ())
+
+
+def minimise(message: pb.PersonAttributes, allowed: Collection[str]) -> None:
+    """Clear every attribute field of ``message`` not in ``allowed`` (in place)."""
+    for name in pb.PersonAttributes.DESCRIPTOR.fields_by_name:
+        if name not in allowed:
+            message.ClearField(name)  # type: ignore[arg-type]
 
 
 def ref(pair: tuple[str, str]) -> pb.RecordRef:
@@ -124,8 +147,12 @@ def upsert_to_proto(result: UpsertResult) -> pb.UpsertRecordResponse:
 
 
 def stored_record_to_proto(record: StoredRecord) -> pb.GetRecordResponse:
-    """GetRecordResponse message."""
+    """GetRecordResponse message (never with the record's protected fields)."""
     attributes = dict(record.attributes)
+    for name in protected_fields(attributes):
+        attributes.pop(name, None)
+        if name == "identifiers":
+            attributes = {k: v for k, v in attributes.items() if not k.startswith("id_")}
     return pb.GetRecordResponse(
         record=pb.AgencyRecord(
             ref=ref((record.agency, record.record_id)),

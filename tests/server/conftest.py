@@ -68,4 +68,12 @@ def agency_record(agency: str, record_id: str, **fields: str) -> pb.AgencyRecord
     )
 
 
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Development CA, server and client certificates (made once per test session)."""
+    from secure import make_certs
+
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
 ANN = {"given_name": "Ann", "family_name": "Lee", "dob": "1980-02-03"}

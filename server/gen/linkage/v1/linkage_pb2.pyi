@@ -13,7 +13,17 @@ Status codes common to every rpc:
   DEADLINE_EXCEEDED  the client's deadline passed before the answer was ready.
   RESOURCE_EXHAUSTED a message is larger than the server's size limit, or a
                      query matches more candidates than the configured limit.
-  UNAVAILABLE        the server is shutting down.
+  UNAVAILABLE        the server is shutting down, or (mTLS) the client
+                     presented no certificate or one not signed by the
+                     configured CA: the TLS handshake is refused.
+  UNAUTHENTICATED    (development token mode) no or an unknown bearer token.
+  PERMISSION_DENIED  the principal may not call this rpc, touch records of
+                     that agency, act for the stated purpose (metadata
+                     x-purpose), or receive a requested field; or the
+                     purpose or practitioner (x-practitioner) is missing.
+  RESOURCE_EXHAUSTED (also) the principal is over its rate limit.
+  INVALID_ARGUMENT   (also) a string field is longer than the server's limit.
+Every call, allowed or refused, is appended to the audit log before the reply.
   INTERNAL           an unexpected server fault (details are logged, not sent).
 Invalid requests return INVALID_ARGUMENT with google.rpc.BadRequest details
 naming each offending field (grpc-status-details-bin trailer).
@@ -271,6 +281,7 @@ class AgencyRecord(_message.Message):
     REF_FIELD_NUMBER: _builtins.int
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    PROTECTED_FIELDS_FIELD_NUMBER: _builtins.int
     updated_at: _builtins.str
     """When the agency last changed the record (ISO 8601), informational."""
     @_builtins.property
@@ -281,16 +292,24 @@ class AgencyRecord(_message.Message):
     def attributes(self) -> Global___PersonAttributes:
         """The attributes the agency holds."""
 
+    @_builtins.property
+    def protected_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Attribute fields (PersonAttributes field names, e.g. "street", "phone")
+        that are protected, e.g. a victim survivor's current address: used for
+        matching, never returned to anyone.
+        """
+
     def __init__(
         self,
         *,
         ref: Global___RecordRef | None = ...,
         attributes: Global___PersonAttributes | None = ...,
         updated_at: _builtins.str = ...,
+        protected_fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "ref", b"ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "ref", b"ref", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "protected_fields", b"protected_fields", "ref", b"ref", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -761,18 +780,27 @@ class GetRecordRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     REF_FIELD_NUMBER: _builtins.int
+    FIELDS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def ref(self) -> Global___RecordRef:
         """The record."""
+
+    @_builtins.property
+    def fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Attribute fields wanted (PersonAttributes field names); empty means every
+        field the caller may receive. Naming a field the caller may not receive,
+        or one the record protects, is PERMISSION_DENIED.
+        """
 
     def __init__(
         self,
         *,
         ref: Global___RecordRef | None = ...,
+        fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields", "ref", b"ref"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

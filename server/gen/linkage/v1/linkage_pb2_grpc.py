@@ -155,7 +155,9 @@ class LinkageServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetRecord(self, request, context):
-        """Returns one agency record as stored, with its person id.
+        """Returns one agency record as stored, with its person id. Attributes are
+        limited to those the caller's principal may receive; protected fields
+        are never returned.
 
         Errors:
         INVALID_ARGUMENT  agency or record_id missing.

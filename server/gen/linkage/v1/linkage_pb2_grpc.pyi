@@ -13,7 +13,17 @@ Status codes common to every rpc:
   DEADLINE_EXCEEDED  the client's deadline passed before the answer was ready.
   RESOURCE_EXHAUSTED a message is larger than the server's size limit, or a
                      query matches more candidates than the configured limit.
-  UNAVAILABLE        the server is shutting down.
+  UNAVAILABLE        the server is shutting down, or (mTLS) the client
+                     presented no certificate or one not signed by the
+                     configured CA: the TLS handshake is refused.
+  UNAUTHENTICATED    (development token mode) no or an unknown bearer token.
+  PERMISSION_DENIED  the principal may not call this rpc, touch records of
+                     that agency, act for the stated purpose (metadata
+                     x-purpose), or receive a requested field; or the
+                     purpose or practitioner (x-practitioner) is missing.
+  RESOURCE_EXHAUSTED (also) the principal is over its rate limit.
+  INVALID_ARGUMENT   (also) a string field is longer than the server's limit.
+Every call, allowed or refused, is appended to the audit log before the reply.
   INTERNAL           an unexpected server fault (details are logged, not sent).
 Invalid requests return INVALID_ARGUMENT with google.rpc.BadRequest details
 naming each offending field (grpc-status-details-bin trailer).
@@ -102,7 +112,9 @@ class LinkageServiceStub:
       NOT_FOUND         no record with that (agency, record_id).
     """
     GetRecord: _grpc.UnaryUnaryMultiCallable[_linkage_pb2.GetRecordRequest, _linkage_pb2.GetRecordResponse]
-    """Returns one agency record as stored, with its person id.
+    """Returns one agency record as stored, with its person id. Attributes are
+    limited to those the caller's principal may receive; protected fields
+    are never returned.
 
     Errors:
       INVALID_ARGUMENT  agency or record_id missing.
@@ -186,7 +198,9 @@ class LinkageServiceAsyncStub(LinkageServiceStub):
       NOT_FOUND         no record with that (agency, record_id).
     """
     GetRecord: _aio.UnaryUnaryMultiCallable[_linkage_pb2.GetRecordRequest, _linkage_pb2.GetRecordResponse]  # type: ignore[assignment]
-    """Returns one agency record as stored, with its person id.
+    """Returns one agency record as stored, with its person id. Attributes are
+    limited to those the caller's principal may receive; protected fields
+    are never returned.
 
     Errors:
       INVALID_ARGUMENT  agency or record_id missing.
@@ -303,7 +317,9 @@ class LinkageServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _linkage_pb2.GetRecordRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_linkage_pb2.GetRecordResponse, _abc.Awaitable[_linkage_pb2.GetRecordResponse]]:
-        """Returns one agency record as stored, with its person id.
+        """Returns one agency record as stored, with its person id. Attributes are
+        limited to those the caller's principal may receive; protected fields
+        are never returned.
 
         Errors:
           INVALID_ARGUMENT  agency or record_id missing.
