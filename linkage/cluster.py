@@ -27,6 +27,8 @@ clusters are *refused* and go to review with the review band
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -45,6 +47,8 @@ __all__ = [
 ]
 
 IntArray = npt.NDArray[np.int64]
+AnyIntArray = npt.NDArray[np.integer[Any]]
+People = tuple["IntArray", "IntArray", "IntArray"]
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 
@@ -85,10 +89,13 @@ def cluster(
     if not 0.0 < match_threshold <= strong_threshold <= 1.0:
         msg = "thresholds must satisfy 0 < match_threshold <= strong_threshold <= 1"
         raise InvalidInputError(msg)
-    lft, rgt, prob = _edges(n_records, left, right, probability)
+    all_left, all_right, all_prob = _edges(n_records, left, right, probability)
+    linked = np.flatnonzero(all_prob >= match_threshold)
+    lft, rgt = all_left[linked].astype(np.int64), all_right[linked].astype(np.int64)
+    prob = all_prob[linked]
     strong = prob >= strong_threshold
     labels = _components(n_records, lft[strong], rgt[strong])
-    weak = (prob >= match_threshold) & ~strong
+    weak = ~strong
     wl, wr, wp = lft[weak], rgt[weak], prob[weak]
     people = _agency_people(agency, agency_person, n_records)
     for _ in range(max_rounds):
@@ -105,10 +112,9 @@ def cluster(
 
 def _edges(
     n: int, left: ArrayLike, right: ArrayLike, probability: ArrayLike
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Validated int64 endpoints and float64 probabilities."""
-    lft = np.asarray(left, dtype=np.int64)
-    rgt = np.asarray(right, dtype=np.int64)
+) -> tuple[AnyIntArray, AnyIntArray, FloatArray]:
+    """Validated integer endpoints (not copied when already integers) and float64 probabilities."""
+    lft, rgt = _integers(left), _integers(right)
     prob = np.asarray(probability, dtype=np.float64)
     if not len(lft) == len(rgt) == len(prob):
         msg = "left, right and probability must have the same length"
@@ -119,6 +125,14 @@ def _edges(
     return lft, rgt, prob
 
 
+def _integers(values: ArrayLike) -> AnyIntArray:
+    """An integer array as it is, anything else as int64."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu" and array.dtype.itemsize <= 8 and array.dtype != np.uint64:
+        return array
+    return np.asarray(values, dtype=np.int64)
+
+
 def _components(n: int, left: IntArray, right: IntArray) -> IntArray:
     """Connected component label per node."""
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
@@ -127,17 +141,22 @@ def _components(n: int, left: IntArray, right: IntArray) -> IntArray:
 
 
 def _canonical(labels: IntArray) -> IntArray:
-    """Relabel ``0..k-1`` in order of each cluster's first record."""
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse.ravel()]
+    """Relabel ``0..k-1`` in order of each cluster's first record (labels are ``>= 0``)."""
+    n = len(labels)
+    if n == 0:
+        return labels.astype(np.int64)
+    first = np.full(int(labels.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n, dtype=np.int64))
+    is_first = np.zeros(n + 1, dtype=np.int64)
+    is_first[first] = 1
+    rank = np.cumsum(is_first[:n]) - 1
+    return rank[first[labels]]
 
 
 def _agency_people(
     agency: ArrayLike | None, agency_person: ArrayLike | None, n: int
-) -> pl.DataFrame | None:
-    """Records that carry an agency person number: ``record, agency, person``."""
+) -> People | None:
+    """Records that carry an agency person number: ``record, agency, person`` arrays."""
     if agency is None or agency_person is None:
         return None
     codes = np.asarray(agency, dtype=np.int64)
@@ -146,7 +165,7 @@ def _agency_people(
         msg = "agency and agency_person need one value per record"
         raise InvalidInputError(msg)
     has = np.flatnonzero(persons >= 0)
-    return pl.DataFrame({"record": has, "agency": codes[has], "person": persons[has]})
+    return has, codes[has], persons[has]
 
 
 def _round_merges(
@@ -155,7 +174,7 @@ def _round_merges(
     cb: IntArray,
     prob: FloatArray,
     min_cross_share: float,
-    people: pl.DataFrame | None,
+    people: People | None,
 ) -> pl.DataFrame:
     """Component pairs ``a, b`` to merge this round (non-overlapping structures)."""
     if len(ca) == 0:
@@ -172,8 +191,9 @@ def _round_merges(
         (pl.min_horizontal("size_a", "size_b") == 1)
         | (pl.col("n") >= min_cross_share * pl.col("size_a") * pl.col("size_b"))
     )
-    if people is not None:
-        pairs = _drop_conflicts(pairs, labels, people)
+    held = None if people is None else _component_people(labels, people, ca, cb)
+    if held is not None:
+        pairs = _drop_conflicts(pairs, held)
     both = pl.concat(
         [
             pairs.select("a", "b", "best", "n", "size_a", "size_b"),
@@ -193,8 +213,8 @@ def _round_merges(
     single = both.filter(pl.col("size_a") == 1)
     best = _best_partner(single)
     onto_large = best.filter((pl.col("size_b") > 1) & ~pl.col("b").is_in(busy.implode()))
-    if people is not None:
-        onto_large = _one_per_agency_person(onto_large, labels, people)
+    if held is not None:
+        onto_large = _one_per_agency_person(onto_large, held)
     mutual_single = _mutual_best(single.filter(pl.col("size_b") == 1))
     return pl.concat(
         [mutual_large.select("a", "b"), onto_large.select("a", "b"), mutual_single.select("a", "b")]
@@ -215,15 +235,34 @@ def _mutual_best(directed: pl.DataFrame) -> pl.DataFrame:
     return best.join(back, on=["a", "b"], how="semi").filter(pl.col("a") < pl.col("b"))
 
 
-def _component_people(labels: IntArray, people: pl.DataFrame) -> pl.DataFrame:
-    """Distinct ``comp, agency, person`` over records with an agency person number."""
-    comps = labels[people["record"].to_numpy()]
-    return people.select("agency", "person").with_columns(comp=comps).unique()
+def _component_people(
+    labels: IntArray, people: People, ca: IntArray, cb: IntArray
+) -> pl.DataFrame:
+    """Distinct ``comp, agency, person`` over numbered records of the components in ``ca, cb``."""
+    record, agency, person = people
+    touched = np.zeros(int(labels.max()) + 1, dtype=bool)
+    touched[ca] = True
+    touched[cb] = True
+    comps = labels[record]
+    sel = touched[comps]
+    comps, agency, person = comps[sel], agency[sel], person[sel]
+    n_agency = int(agency.max()) + 1 if len(agency) else 1
+    n_person = int(person.max()) + 1 if len(person) else 1
+    if len(touched) * n_agency * n_person >= 1 << 62:
+        frame = pl.DataFrame({"agency": agency, "person": person, "comp": comps})
+        return frame.unique()
+    packed = np.unique((comps * n_agency + agency) * n_person + person)
+    return pl.DataFrame(
+        {
+            "agency": packed // n_person % n_agency,
+            "person": packed % n_person,
+            "comp": packed // (n_person * n_agency),
+        }
+    )
 
 
-def _drop_conflicts(pairs: pl.DataFrame, labels: IntArray, people: pl.DataFrame) -> pl.DataFrame:
+def _drop_conflicts(pairs: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
     """Drop component pairs holding one agency's records with different person numbers."""
-    held = _component_people(labels, people)
     side_a = held.rename({"comp": "a", "person": "person_a"})
     side_b = held.rename({"comp": "b", "person": "person_b"})
     conflicts = (
@@ -237,12 +276,9 @@ def _drop_conflicts(pairs: pl.DataFrame, labels: IntArray, people: pl.DataFrame)
     return pairs.join(conflicts, on=["a", "b"], how="anti")
 
 
-def _one_per_agency_person(
-    joins: pl.DataFrame, labels: IntArray, people: pl.DataFrame
-) -> pl.DataFrame:
+def _one_per_agency_person(joins: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
     """Of single records joining one target, keep the best per agency with a person number."""
-    held = _component_people(labels, people).rename({"comp": "a"})
-    tagged = joins.join(held, on="a", how="left")
+    tagged = joins.join(held.rename({"comp": "a"}), on="a", how="left")
     numbered = tagged.filter(pl.col("agency").is_not_null())
     keep = (
         numbered.sort(["best", "n", "a"], descending=[True, True, False])
@@ -301,8 +337,8 @@ def review_pairs(
     return pl.DataFrame(
         {
             "pair": index,
-            "left": lft[index],
-            "right": rgt[index],
+            "left": lft[index].astype(np.int64),
+            "right": rgt[index].astype(np.int64),
             "probability": prob[index],
             "reason": np.where(refused[index], "guard_refused", "review_band"),
         }
@@ -322,13 +358,14 @@ def cluster_confidence(
     lab = np.asarray(labels)
     lft, rgt, prob = _edges(len(lab), left, right, probability)
     n = len(lab)
-    inside = lab[lft] == lab[rgt]
-    ends = np.concatenate((lft, rgt))
-    both_prob = np.concatenate((prob, prob))
-    inside2 = np.concatenate((inside, inside))
-    within = np.zeros(n)
-    np.maximum.at(within, ends[inside2], both_prob[inside2])
-    any_edge = np.zeros(n)
-    np.maximum.at(any_edge, ends, both_prob)
-    sizes = np.bincount(lab)[lab]
-    return np.where(sizes > 1, within, 1.0 - any_edge)
+    multi = np.bincount(lab)[lab] > 1
+    out = np.zeros(n)
+    inside = np.flatnonzero(lab[lft] == lab[rgt])
+    np.maximum.at(out, lft[inside], prob[inside])
+    np.maximum.at(out, rgt[inside], prob[inside])
+    # a singleton's pairs all leave its cluster: only its own ends need the maximum
+    single = np.zeros(n)
+    for ends in (lft, rgt):
+        alone = np.flatnonzero(~multi[ends])
+        np.maximum.at(single, ends[alone], prob[alone])
+    return np.where(multi, out, 1.0 - single)

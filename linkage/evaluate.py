@@ -15,9 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from linkage._dense_codes import dense_codes
 from linkage.errors import InvalidInputError
 
 ArrayLike = npt.ArrayLike | pl.Series
+IntArray = npt.NDArray[np.int64]
+_FLOOR = 0.01  # best_threshold_f1 sorts only pairs at or above this when that is provably enough
 
 
 @dataclass(frozen=True)
@@ -86,44 +89,52 @@ def _series(values: ArrayLike, name: str) -> pl.Series:
     return pl.Series(name, list(np.asarray(values, dtype=object)))
 
 
-def _codes(values: ArrayLike, name: str) -> pl.Series:
-    """Labels as Int64 codes (equal labels, equal codes); nulls kept."""
-    series = _series(values, name)
-    if series.dtype.is_integer():
-        return series.cast(pl.Int64)
-    return series.cast(pl.Utf8).cast(pl.Categorical).to_physical().cast(pl.Int64)
+def _codes(values: ArrayLike, name: str) -> tuple[IntArray, int]:
+    """Labels as dense codes ``0..k-1`` (equal labels, equal codes) and ``k``; null is ``-1``."""
+    return dense_codes(_series(values, name), blank_is_missing=False)
 
 
-def _truth_codes(truth: ArrayLike) -> pl.Series:
+def _truth_codes(truth: ArrayLike) -> tuple[IntArray, int]:
     """Truth labels as integers; each missing label becomes its own singleton."""
-    codes = _codes(truth, "t")
-    top = codes.max()
-    offset = int(top) + 1 if isinstance(top, int) else 0
-    singles = pl.int_range(pl.len(), dtype=pl.Int64) + offset
-    return pl.DataFrame({"t": codes}).select(pl.col("t").fill_null(singles)).to_series()
+    codes, k = _codes(truth, "t")
+    missing = np.flatnonzero(codes < 0)
+    codes[missing] = k + np.arange(len(missing))
+    return codes, k + len(missing)
 
 
-def _contingency(predicted: ArrayLike, truth: ArrayLike) -> pl.DataFrame:
-    """Counts ``n`` per (``p``, ``t``) cell with row sums ``a`` and column sums ``b``."""
-    pred = _codes(predicted, "p")
-    true = _truth_codes(truth)
-    if pred.len() != true.len():
-        msg = f"{pred.len()} predicted labels for {true.len()} truth labels"
+@dataclass(frozen=True)
+class _Cells:
+    """Non-empty cells of the (predicted, true) contingency table, with row and column sums."""
+
+    n: IntArray
+    a: IntArray
+    b: IntArray
+    rows: IntArray
+    columns: IntArray
+
+
+def _contingency(predicted: ArrayLike, truth: ArrayLike) -> _Cells:
+    """Counts ``n`` per (predicted, true) cell, its row sum ``a`` and column sum ``b``."""
+    pred, n_pred = _codes(predicted, "p")
+    true, n_true = _truth_codes(truth)
+    if len(pred) != len(true):
+        msg = f"{len(pred)} predicted labels for {len(true)} truth labels"
         raise InvalidInputError(msg)
-    if pred.null_count():
+    if len(pred) and pred.min() < 0:
         msg = "predicted labels must not be null"
         raise InvalidInputError(msg)
-    cells = pl.DataFrame({"p": pred, "t": true}).group_by("p", "t").len("n")
-    return cells.with_columns(
-        a=pl.col("n").sum().over("p").cast(pl.Int64),
-        b=pl.col("n").sum().over("t").cast(pl.Int64),
-        n=pl.col("n").cast(pl.Int64),
+    rows = np.bincount(pred, minlength=n_pred).astype(np.int64)
+    columns = np.bincount(true, minlength=n_true).astype(np.int64)
+    cells, n = np.unique(pred * max(n_true, 1) + true, return_counts=True)
+    p_of, t_of = cells // max(n_true, 1), cells % max(n_true, 1)
+    return _Cells(
+        n.astype(np.int64), rows[p_of], columns[t_of], rows[rows > 0], columns[columns > 0]
     )
 
 
-def _choose2(column: str) -> pl.Expr:
-    """``C(x, 2)`` of an integer column."""
-    return pl.col(column) * (pl.col(column) - 1) // 2
+def _choose2(counts: IntArray) -> int:
+    """``sum C(x, 2)`` over counts."""
+    return int((counts * (counts - 1) // 2).sum())
 
 
 def _prf(tp: int, predicted: int, actual: int) -> tuple[float, float, float]:
@@ -136,9 +147,8 @@ def _prf(tp: int, predicted: int, actual: int) -> tuple[float, float, float]:
 
 def count_true_pairs(truth: ArrayLike) -> int:
     """Number of record pairs that share a truth label (missing labels share none)."""
-    true = _truth_codes(truth)
-    sizes = pl.DataFrame({"t": true}).group_by("t").len("b").cast({"b": pl.Int64})
-    return int(sizes.select(_choose2("b").sum()).item())
+    true, k = _truth_codes(truth)
+    return _choose2(np.bincount(true, minlength=k).astype(np.int64))
 
 
 def pairwise_cluster_metrics(predicted: ArrayLike, truth: ArrayLike) -> PairwiseMetrics:
@@ -152,11 +162,9 @@ def pairwise_cluster_metrics(predicted: ArrayLike, truth: ArrayLike) -> Pairwise
         The metrics with true positive, predicted and true pair counts.
     """
     cells = _contingency(predicted, truth)
-    tp = int(cells.select(_choose2("n").sum()).item())
-    rows = cells.unique(subset="p")
-    cols = cells.unique(subset="t")
-    predicted_pairs = int(rows.select(_choose2("a").sum()).item())
-    true_pairs = int(cols.select(_choose2("b").sum()).item())
+    tp = _choose2(cells.n)
+    predicted_pairs = _choose2(cells.rows)
+    true_pairs = _choose2(cells.columns)
     return PairwiseMetrics(*_prf(tp, predicted_pairs, true_pairs), tp, predicted_pairs, true_pairs)
 
 
@@ -173,9 +181,9 @@ def pairwise_pair_metrics(left: ArrayLike, right: ArrayLike, truth: ArrayLike) -
         The metrics; duplicate pairs (either order) count once.
     """
     lft, rgt = _pair_arrays(left, right)
-    codes = _truth_codes(truth).to_numpy()
+    codes, k = _truth_codes(truth)
     tp = int(np.count_nonzero(codes[lft] == codes[rgt]))
-    true_pairs = count_true_pairs(truth)
+    true_pairs = _choose2(np.bincount(codes, minlength=k).astype(np.int64))
     return PairwiseMetrics(*_prf(tp, len(lft), true_pairs), tp, len(lft), true_pairs)
 
 
@@ -211,14 +219,11 @@ def cluster_metrics(predicted: ArrayLike, truth: ArrayLike) -> ClusterMetrics:
         The metrics and cluster counts.
     """
     cells = _contingency(predicted, truth)
-    n_records = int(cells["n"].sum())
-    n_pred = cells["p"].n_unique()
-    n_true = cells["t"].n_unique()
-    exact = cells.filter((pl.col("n") == pl.col("a")) & (pl.col("n") == pl.col("b"))).height
-    sums = cells.select(
-        (pl.col("n") ** 2 / pl.col("a")).sum().alias("p"),
-        (pl.col("n") ** 2 / pl.col("b")).sum().alias("r"),
-    ).row(0)
+    n_records = int(cells.n.sum())
+    n_pred, n_true = len(cells.rows), len(cells.columns)
+    exact = int(np.count_nonzero((cells.n == cells.a) & (cells.n == cells.b)))
+    square = cells.n.astype(np.float64) ** 2
+    sums = float((square / cells.a).sum()), float((square / cells.b).sum())
     bp, br = (sums[0] / n_records, sums[1] / n_records) if n_records else (1.0, 1.0)
     ep = exact / n_pred if n_pred else 1.0
     er = exact / n_true if n_true else 1.0
@@ -264,15 +269,34 @@ def best_threshold_f1(
     if not len(lft) == len(rgt) == len(prob):
         msg = "left, right and probability must have the same length"
         raise InvalidInputError(msg)
-    codes = _truth_codes(truth).to_numpy()
-    true_pairs = count_true_pairs(truth)
+    codes, k = _truth_codes(truth)
+    true_pairs = _choose2(np.bincount(codes, minlength=k).astype(np.int64))
+    match = codes[lft] == codes[rgt]
+    total_hits = int(np.count_nonzero(match))
+    if len(prob) == 0 or true_pairs == 0 or total_hits == 0:
+        return ThresholdF1(threshold=1.0, precision=0.0, recall=0.0, f1=0.0)
+    above = np.flatnonzero(prob >= _FLOOR)
+    best = _best_threshold(prob[above], match[above], true_pairs)
+    # a threshold below the floor predicts more than len(above) pairs and finds at most
+    # total_hits: when even that F1 cannot beat the best above the floor, skip the rest
+    bound = 2 * total_hits / (len(above) + 1 + true_pairs)
+    if best is None or bound >= best.f1 - 1e-12:
+        best = _best_threshold(prob, match, true_pairs)
+    assert best is not None
+    return best
+
+
+def _best_threshold(
+    prob: npt.NDArray[np.float64], match: npt.NDArray[np.bool_], true_pairs: int
+) -> ThresholdF1 | None:
+    """Best threshold among these pairs (``None`` when none is a true match)."""
+    if len(prob) == 0 or not match.any():
+        return None
     order = np.argsort(-prob)
     sorted_prob = prob[order]
-    hits = np.cumsum(codes[lft[order]] == codes[rgt[order]])
+    hits = np.cumsum(match[order])
     # evaluate only at the last pair of each run of equal probabilities
     last = np.flatnonzero(np.append(sorted_prob[1:] != sorted_prob[:-1], True))
-    if len(prob) == 0 or true_pairs == 0 or hits[-1] == 0:
-        return ThresholdF1(threshold=1.0, precision=0.0, recall=0.0, f1=0.0)
     tp = hits[last].astype(np.float64)
     precision = tp / (last + 1)
     recall = tp / true_pairs
