@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from linkage.errors import InvalidInputError
 
@@ -48,18 +49,35 @@ def assign_person_ids(
     records = keys.select(
         pl.col("agency").cast(pl.Utf8), pl.col("record_id").cast(pl.Utf8)
     ).with_columns(label=lab)
-    smallest = (
-        records.group_by("label")
-        .agg(pl.concat_str("agency", "record_id", separator="\x1f").min().alias("seed"))
-        .sort("label")
-    )
+    smallest = _smallest_keys(records, lab)
     merges = pl.DataFrame(schema={"old_person_id": pl.Utf8, "person_id": pl.Utf8})
     if previous is None or previous.height == 0:
         chosen = smallest.select("label", person_id=_hash_ids(smallest["seed"], set()))
     else:
         chosen, merges = _carry_over(records, smallest, previous)
-    ids = records.join(chosen, on="label", how="left", maintain_order="left")
+    chosen = chosen.sort("label")
+    sorted_labels = chosen["label"].to_numpy()
+    dense = len(sorted_labels) == 0 or (
+        sorted_labels[0] == 0 and sorted_labels[-1] == len(sorted_labels) - 1
+    )
+    at = lab if dense else np.searchsorted(sorted_labels, lab)
+    ids = records.with_columns(person_id=chosen["person_id"].gather(at))
     return ids.select(_ID_SCHEMA.keys()), merges
+
+
+def _smallest_keys(records: pl.DataFrame, lab: npt.NDArray[np.int64]) -> pl.DataFrame:
+    """Per label (sorted), the smallest ``agency \\x1f record_id``: a single record's own key."""
+    seed = pl.concat_str("agency", "record_id", separator="\x1f").alias("seed")
+    if len(lab) == 0:
+        return records.select("label", seed)
+    if lab.min() >= 0 and lab.max() < 2 * len(lab):
+        alone = np.bincount(lab)[lab] == 1
+    else:
+        _, inverse, counts = np.unique(lab, return_inverse=True, return_counts=True)
+        alone = counts[inverse.ravel()] == 1
+    single = records.filter(pl.Series(alone)).select("label", seed)
+    shared = records.filter(pl.Series(~alone)).group_by("label").agg(seed.min())
+    return pl.concat([single, shared]).sort("label")
 
 
 def _carry_over(
@@ -107,19 +125,43 @@ def _hex_ids(seeds: pl.Series) -> pl.Series:
     """``"P-"`` and the top 48 bits of each seed's FNV-1a 64 hash (murmur-finalised), in hex."""
     if seeds.len() == 0:
         return pl.Series("person_id", [], dtype=pl.Utf8)
-    raw = np.asarray(seeds.cast(pl.Binary).to_numpy(), dtype=np.bytes_)
-    width = raw.dtype.itemsize
-    matrix = raw.view(np.uint8).reshape(len(raw), width)
-    lengths = seeds.str.len_bytes().to_numpy()
-    digest = np.full(len(raw), _FNV_OFFSET, dtype=np.uint64)
+    offsets, data = _utf8_buffers(seeds.fill_null(""))
+    lengths = np.diff(offsets)
+    order = np.argsort(-lengths, kind="stable")  # longest first: live rows are a prefix
+    starts, lengths = offsets[:-1][order], lengths[order]
+    width = int(lengths[0])
+    data = np.append(data, np.zeros(width, dtype=np.uint8))
+    matrix = data[starts[:, None] + np.arange(width)]
+    live = np.searchsorted(-lengths, -np.arange(width), side="left")  # rows longer than col
+    digest = np.full(len(starts), _FNV_OFFSET, dtype=np.uint64)
     for col in range(width):
-        live = lengths > col
-        mixed = (digest ^ matrix[:, col].astype(np.uint64)) * _FNV_PRIME
-        digest = np.where(live, mixed, digest)
+        head = digest[: live[col]]
+        np.bitwise_xor(head, matrix[: live[col], col], out=head)
+        np.multiply(head, _FNV_PRIME, out=head)
+    digest[order] = digest.copy()
     for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):  # murmur3 finaliser
         digest = (digest ^ (digest >> np.uint64(33))) * np.uint64(multiplier)
     digest ^= digest >> np.uint64(33)
     shifts = np.arange(60, 12, -4, dtype=np.uint64)
     nibbles = ((digest[:, None] >> shifts) & np.uint64(0xF)).astype(np.intp)
-    text = np.ascontiguousarray(_HEX[nibbles]).view("S12").ravel().astype("U12")
-    return pl.Series("person_id", text).str.replace(r"^", "P-")
+    text = np.empty((len(digest), 14), dtype=np.uint8)
+    text[:, :2] = np.frombuffer(b"P-", dtype=np.uint8)
+    text[:, 2:] = _HEX[nibbles]
+    out_offsets = np.arange(0, 14 * (len(digest) + 1), 14, dtype=np.int64)
+    array = pa.LargeStringArray.from_buffers(
+        len(digest), pa.py_buffer(out_offsets), pa.py_buffer(text.tobytes())
+    )
+    return pl.Series("person_id", array, dtype=pl.Utf8)
+
+
+def _utf8_buffers(
+    strings: pl.Series,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Arrow offsets (``len + 1``) and UTF-8 bytes of a string column without nulls."""
+    array = strings.cast(pl.Utf8).to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)
+    offsets = offsets[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    return offsets, data

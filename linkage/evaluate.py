@@ -263,8 +263,7 @@ def best_threshold_f1(
         The best threshold with its precision, recall and F1 (threshold 1.0
         and zeros when no candidate pair is a true match).
     """
-    lft = np.asarray(left, dtype=np.int64)
-    rgt = np.asarray(right, dtype=np.int64)
+    lft, rgt = _positions(left), _positions(right)
     prob = np.asarray(probability, dtype=np.float64)
     if not len(lft) == len(rgt) == len(prob):
         msg = "left, right and probability must have the same length"
@@ -276,7 +275,7 @@ def best_threshold_f1(
     if len(prob) == 0 or true_pairs == 0 or total_hits == 0:
         return ThresholdF1(threshold=1.0, precision=0.0, recall=0.0, f1=0.0)
     above = np.flatnonzero(prob >= _FLOOR)
-    best = _best_threshold(prob[above], match[above], true_pairs)
+    best = _best_threshold_sorted(prob[above], match[above], true_pairs)
     # a threshold below the floor predicts more than len(above) pairs and finds at most
     # total_hits: when even that F1 cannot beat the best above the floor, skip the rest
     bound = 2 * total_hits / (len(above) + 1 + true_pairs)
@@ -284,6 +283,35 @@ def best_threshold_f1(
         best = _best_threshold(prob, match, true_pairs)
     assert best is not None
     return best
+
+
+def _positions(values: ArrayLike) -> npt.NDArray[np.integer[Any]]:
+    """Row positions: integer arrays as they are (no copy), anything else as int64."""
+    array = np.asarray(values)
+    return array if array.dtype.kind in "iu" else np.asarray(values, dtype=np.int64)
+
+
+def _best_threshold_sorted(
+    prob: npt.NDArray[np.float64], match: npt.NDArray[np.bool_], true_pairs: int
+) -> ThresholdF1 | None:
+    """:func:`_best_threshold` for probabilities without NaN, by two value sorts (no argsort)."""
+    if len(prob) == 0 or not match.any():
+        return None
+    descending = np.sort(prob)[::-1]
+    matched = np.sort(prob[match])
+    last = np.flatnonzero(np.append(descending[1:] != descending[:-1], True))
+    thresholds = descending[last]
+    tp = (len(matched) - np.searchsorted(matched, thresholds, side="left")).astype(np.float64)
+    precision = tp / (last + 1)
+    recall = tp / true_pairs
+    f1 = np.where(tp > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-300), 0.0)
+    best = int(np.argmax(f1))
+    return ThresholdF1(
+        threshold=float(thresholds[best]),
+        precision=float(precision[best]),
+        recall=float(recall[best]),
+        f1=float(f1[best]),
+    )
 
 
 def _best_threshold(
