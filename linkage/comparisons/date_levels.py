@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from linkage.comparisons._codes import FrameCodes, Rows
 from linkage.comparisons._table import (
@@ -38,26 +39,40 @@ class _DateParts:
     null: BoolArray
 
 
+def _bcd_table(digits: int) -> npt.NDArray[np.uint32]:
+    """BCD of every number with ``digits`` decimal digits (index -> packed nibbles)."""
+    numbers = np.arange(10**digits, dtype=np.int64)
+    out = np.zeros(len(numbers), dtype=np.uint32)
+    for power in range(digits):
+        out |= (numbers // 10**power % 10).astype(np.uint32) << np.uint32(4 * power)
+    return out
+
+
+_BCD2, _BCD4 = _bcd_table(2), _bcd_table(4)
+
+
 def _date_parts(codes: FrameCodes, column: str) -> _DateParts:
     def build() -> _DateParts:
         frame = codes.frame
-        source = (
-            column_from_series(frame.get_column(column))
-            if column in frame.columns
-            else null_column(codes.height)
-        )
-        null = source.null
-        if source.data.dtype == object:
-            source = column_from_values(source.data.tolist())
-        date = np.where(null, 0, source.data).astype(np.int64)
-        year, month, day = date // 10000, date // 100 % 100, date % 100
+        series = frame.get_column(column) if column in frame.columns else None
+        if series is not None and series.dtype == pl.Date:
+            null = series.is_null().to_numpy()
+            year = series.dt.year().fill_null(0).to_numpy().astype(np.int32)
+            month = series.dt.month().fill_null(0).to_numpy().astype(np.int32)
+            day = series.dt.day().fill_null(0).to_numpy().astype(np.int32)
+        else:
+            source = column_from_series(series) if series is not None else null_column(codes.height)
+            null = source.null
+            if source.data.dtype == object:
+                source = column_from_values(source.data.tolist())
+            ymd = np.where(null, 0, source.data).astype(np.int64)
+            year = (ymd // 10000).astype(np.int32)
+            month, day = (ymd // 100 % 100).astype(np.int32), (ymd % 100).astype(np.int32)
+        date = np.where(null, -1, year * 10000 + month * 100 + day).astype(np.int32)
         swapped = np.where(null | (month == day), -2, year * 10000 + day * 100 + month)
-        bcd = np.zeros(len(date), dtype=np.uint32)
-        for power in range(8):
-            bcd |= ((date // 10**power % 10).astype(np.uint32)) << np.uint32(4 * power)
-        return _DateParts(
-            np.where(null, -1, date).astype(np.int32), swapped.astype(np.int32), bcd, null
-        )
+        bcd = (_BCD4[year % 10000] << np.uint32(16)) | (_BCD2[month % 100] << np.uint32(8))
+        bcd |= _BCD2[day % 100]
+        return _DateParts(date, swapped.astype(np.int32), bcd, null)
 
     return codes.memo(("date_parts", column), build)
 
@@ -148,8 +163,16 @@ class _YearLevel(Level):
         """Per record of the frame: the birth year and whether it is missing."""
 
         def build() -> tuple[npt.NDArray[np.int32], BoolArray]:
-            years = self.years(codes.table())
-            return years.data.astype(np.int32), years.null
+            frame = codes.frame
+            series = frame.get_column(self.year_column) if self.year_column in frame else None
+            if series is None or not series.dtype.is_integer():
+                years = self.years(codes.table())
+                return years.data.astype(np.int32), years.null
+            parts = _date_parts(codes, self._col())
+            null = series.is_null().to_numpy()
+            year = series.fill_null(0).to_numpy().astype(np.int32)
+            data = np.where(null, parts.date // 10000, year).astype(np.int32)
+            return data, null & parts.null
 
         return codes.memo(("years", self.year_column, self._col()), build)
 

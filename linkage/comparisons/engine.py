@@ -33,7 +33,8 @@ from linkage.errors import InvalidInputError
 CHUNK = 4_000_000
 
 Positions = npt.NDArray[np.intp]
-Evaluate = Callable[[Level, Positions], BoolArray]
+#: ``evaluate(level, positions)``: the level's mask at the given pair positions (None: all).
+Evaluate = Callable[[Level, Positions | None], BoolArray]
 Score = Callable[[JaroWinklerLevel, Positions, float], npt.NDArray[np.float64]]
 
 
@@ -54,20 +55,36 @@ class ComparisonVectors:
 
 
 def evaluate_levels(
-    comparison: Comparison, n: int, evaluate: Evaluate, score: Score
+    comparison: Comparison,
+    n: int,
+    evaluate: Evaluate,
+    score: Score,
+    null: BoolArray | None = None,
 ) -> npt.NDArray[np.uint8]:
-    """Level numbers of ``n`` pairs (none null): the first value level that matches.
+    """Level numbers of ``n`` pairs: 0 where ``null``, else the first value level that matches.
 
     ``evaluate(level, positions)`` and ``score(level, positions, cutoff)`` decide a level on
-    the pairs at ``positions``; each level sees only the pairs no better level matched.
-    Consecutive Jaro-Winkler levels on one column share one scoring at the lowest threshold.
-    Cross levels are not evaluated here.
+    the pairs at ``positions``; each level sees only the pairs no better level matched,
+    except that a first level that is not Jaro-Winkler is evaluated on all pairs at once
+    (cheaper than selecting them) and then masked. Consecutive Jaro-Winkler levels on one
+    column share one scoring at the lowest threshold. Cross levels are not evaluated here.
     """
-    out = np.full(n, len(comparison.levels), dtype=np.uint8)
-    remaining: Positions = np.arange(n, dtype=np.intp)
-    scores: npt.NDArray[np.float64] | None = None
     levels = comparison.value_levels
+    out = np.full(n, len(comparison.levels), dtype=np.uint8)
+    decided = np.zeros(n, dtype=bool) if null is None else null.copy()
+    out[decided] = 0
+    first_number, first = levels[0]
+    skip = 0
+    if n and not isinstance(first, (ElseLevel, JaroWinklerLevel)):
+        matched = evaluate(first, None) & ~decided
+        out[matched] = first_number
+        decided |= matched
+        skip = 1
+    remaining: Positions = np.flatnonzero(~decided)
+    scores: npt.NDArray[np.float64] | None = None
     for position, (number, level) in enumerate(levels):
+        if position < skip:
+            continue
         if isinstance(level, ElseLevel) or len(remaining) == 0:
             break
         if isinstance(level, JaroWinklerLevel):
@@ -118,8 +135,8 @@ def apply_cross_levels(
 
 def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
     # ``at`` is increasing, so when it has every position it is all of them: no gather
-    def evaluate(level: Level, at: Positions) -> BoolArray:
-        if len(at) == len(left):
+    def evaluate(level: Level, at: Positions | None) -> BoolArray:
+        if at is None or len(at) == len(left):
             return level.evaluate_pairs(codes, left, right)
         return level.evaluate_pairs(codes, left[at], right[at])
 
@@ -138,17 +155,8 @@ def _compare_chunk(
     for j, comparison in enumerate(comparisons):
         missing = codes.missing(comparison.null_columns)
         null = missing[left] | missing[right]
-        if not null.any():
-            evaluate, score = _batch_evaluators(codes, left, right)
-            gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score)
-            continue
-        todo = np.flatnonzero(~null)
-        if len(todo) == 0:
-            continue
-        evaluate, score = _batch_evaluators(codes, left[todo], right[todo])
-        column = np.zeros(len(left), dtype=np.uint8)
-        column[todo] = evaluate_levels(comparison, len(todo), evaluate, score)
-        gamma[:, j] = column
+        evaluate, score = _batch_evaluators(codes, left, right)
+        gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score, null)
     if any(c.cross_levels for c in comparisons):
         evaluate, _ = _batch_evaluators(codes, left, right)
         apply_cross_levels(comparisons, gamma, evaluate)

@@ -79,7 +79,9 @@ def column_from_array(array: npt.ArrayLike) -> Column:
 def _table_evaluators(
     table: ValueTable, left: IndexArray, right: IndexArray
 ) -> tuple[Evaluate, Score]:
-    def evaluate(level: Level, at: Positions) -> BoolArray:
+    def evaluate(level: Level, at: Positions | None) -> BoolArray:
+        if at is None:
+            return level.evaluate(table, left, right)
         return level.evaluate(table, left[at], right[at])
 
     def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
