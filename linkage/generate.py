@@ -45,6 +45,7 @@ from linkage._generate_fields import (
     TYPO_RATE,
 )
 from linkage._generate_people import People, make_people
+from linkage.schema import CANONICAL_COLUMNS, TRUTH_COLUMN
 
 __all__ = [
     "AGENCIES",
@@ -71,27 +72,7 @@ __all__ = [
 
 AGENCIES = tuple(PROFILES)
 RECORDS_PER_PERSON_P = (0.36, 0.26, 0.15, 0.10, 0.06, 0.035, 0.02, 0.015)  # 1..8 records, mean 2.5
-OUTPUT_COLUMNS = (
-    "agency",
-    "record_id",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "dob",
-    "sex",
-    "street",
-    "suburb",
-    "postcode",
-    "state",
-    "phone",
-    "email",
-    "role",
-    "updated_at",
-    "aliases",
-    "id_licence_no",
-    "id_agency_person_no",
-    "true_person_id",
-)
+OUTPUT_COLUMNS = (*CANONICAL_COLUMNS, "id_licence_no", "id_agency_person_no", TRUTH_COLUMN)
 _UNIT_SEPARATOR = "\x1f"  # joins aliases before splitting them into a list (fast)
 _RAW_SPACE_EVERY = 23  # every 23rd row of a written extract carries a trailing space in names
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from linkage.schema import TEXT_COLUMNS
 from linkage.standardise import addresses, contact, dates, names
 
 __all__ = ["OUTPUT_COLUMNS", "standardise", "standardise_record"]
@@ -55,19 +56,7 @@ OUTPUT_COLUMNS = (
     "phone_std",
     "email_std",
 )
-_TEXT_INPUTS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "dob",
-    "sex",
-    "street",
-    "suburb",
-    "postcode",
-    "state",
-    "phone",
-    "email",
-)
+_TEXT_INPUTS = tuple(c for c in TEXT_COLUMNS if c not in ("role", "updated_at"))
 
 
 def _identifier_columns(columns: list[str]) -> list[str]:
