@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkage.cluster import (
     assign_person_ids,
@@ -198,3 +200,68 @@ def test_new_ids_never_reuse_a_previous_id() -> None:
     person = second["person_id"].to_list()
     assert person[1] == person[2] == first["person_id"][0]
     assert person[0] != person[1]
+
+
+# --- the fast paths against the v1 implementation ---
+
+_graphs = st.integers(2, 24).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, n - 1),
+                st.sampled_from([0.1, 0.5, 0.8, 0.85, 0.9, 0.97, 0.995, 1.0]),
+            ),
+            max_size=60,
+        ),
+        st.lists(st.integers(0, 2), min_size=n, max_size=n),
+        st.lists(st.integers(-1, 3), min_size=n, max_size=n),
+    )
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(_graphs, st.booleans())
+def test_cluster_confidence_and_review_match_the_v1_implementation(
+    graph: tuple[int, list[tuple[int, int, float]], list[int], list[int]], guard: bool
+) -> None:
+    from reference_v1 import cluster as v1
+
+    n, pairs, agency, person = graph
+    pairs = [(a, b, p) for a, b, p in pairs if a != b]
+    left, right, prob = edges(*pairs)
+    people = {"agency": np.array(agency), "agency_person": np.array(person)} if guard else {}
+    kwargs = {"match_threshold": MATCH, "strong_threshold": STRONG, **people}
+    labels = cluster(n, left, right, prob, **kwargs)  # type: ignore[arg-type]
+    assert labels.tolist() == v1.cluster(n, left, right, prob, **kwargs).tolist()  # type: ignore[arg-type]
+    assert cluster_confidence(labels, left, right, prob).tolist() == (
+        v1.cluster_confidence(labels, left, right, prob).tolist()
+    )
+    bands = {"review_threshold": 0.5, "match_threshold": MATCH}
+    assert review_pairs(left, right, prob, labels, **bands).equals(
+        v1.review_pairs(left, right, prob, labels, **bands)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=20),
+    st.lists(st.integers(0, 6), min_size=20, max_size=20),
+    st.booleans(),
+)
+def test_person_ids_match_the_v1_implementation(
+    labels: list[int], earlier: list[int], carry: bool
+) -> None:
+    from reference_v1 import _person_ids as v1
+
+    frame = keys(len(labels)).with_columns(
+        record_id=pl.Series(["R" * (i % 4) + str(i) for i in range(len(labels))])
+    )
+    previous = None
+    if carry:
+        previous, _ = v1.assign_person_ids(frame, np.array(earlier[: len(labels)]))
+    got = assign_person_ids(frame, np.array(labels), previous)
+    want = v1.assign_person_ids(frame, np.array(labels), previous)
+    assert got[0].equals(want[0])
+    assert got[1].equals(want[1])
