@@ -481,7 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per child run")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench" / "peers")
-    parser.add_argument("--json", type=Path, default=ROOT / "out" / "bench" / "peers.json")
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "data" / "bench" / "peers" / "results.json"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--stages-json", type=Path, help="pytest-benchmark JSON to include")
     parser.add_argument(
