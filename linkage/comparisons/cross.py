@@ -116,12 +116,17 @@ class AliasLevel(Level):
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         key = ("alias_sets", self.alias_column, self.given_column, self.family_column)
         aliases, names = codes.memo(key, lambda: self._sets_large(codes.table()))
-        li, ri = left.astype(np.int64), right.astype(np.int64)
-        return (
+        has_alias = codes.memo((*key, "has"), lambda: np.diff(aliases[0]) > 0)
+        out = np.zeros(len(left), dtype=bool)
+        # every way to match needs an alias on one side
+        some = np.flatnonzero(has_alias[left] | has_alias[right])
+        li, ri = left[some].astype(np.int64), right[some].astype(np.int64)
+        out[some] = (
             share_any(aliases, aliases, li, ri)
             | share_any(aliases, names, li, ri)
             | share_any(names, aliases, li, ri)
         )
+        return out
 
     def _sets_large(self, table: ValueTable) -> tuple[Csr, Csr]:
         """Alias codes per record, and per record its name's code when it is someone's alias.

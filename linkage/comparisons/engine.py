@@ -60,6 +60,7 @@ def evaluate_levels(
     evaluate: Evaluate,
     score: Score,
     null: BoolArray | None = None,
+    first_matched: BoolArray | None = None,
 ) -> npt.NDArray[np.uint8]:
     """Level numbers of ``n`` pairs: 0 where ``null``, else the first value level that matches.
 
@@ -68,6 +69,7 @@ def evaluate_levels(
     except that a first level that is not Jaro-Winkler is evaluated on all pairs at once
     (cheaper than selecting them) and then masked. Consecutive Jaro-Winkler levels on one
     column share one scoring at the lowest threshold. Cross levels are not evaluated here.
+    ``first_matched`` is the first level's mask when the caller has it already.
     """
     levels = comparison.value_levels
     out = np.full(n, len(comparison.levels), dtype=np.uint8)
@@ -76,7 +78,7 @@ def evaluate_levels(
     first_number, first = levels[0]
     skip = 0
     if n and not isinstance(first, (ElseLevel, JaroWinklerLevel)):
-        matched = evaluate(first, None) & ~decided
+        matched = (evaluate(first, None) if first_matched is None else first_matched) & ~decided
         out[matched] = first_number
         decided |= matched
         skip = 1
@@ -153,10 +155,18 @@ def _compare_chunk(
 ) -> npt.NDArray[np.uint8]:
     gamma = np.zeros((len(left), len(comparisons)), dtype=np.uint8)
     for j, comparison in enumerate(comparisons):
-        missing = codes.missing(comparison.null_columns)
-        null = missing[left] | missing[right]
         evaluate, score = _batch_evaluators(codes, left, right)
-        gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score, null)
+        first: BoolArray | None = None
+        if comparison.exact_on_equal_key:
+            # null and exact from one gather of the column's codes
+            values = codes.codes(comparison.column)
+            a, b = values[left], values[right]
+            null = (a < 0) | (b < 0)
+            first = a == b
+        else:
+            missing = codes.missing(comparison.null_columns)
+            null = missing[left] | missing[right]
+        gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score, null, first)
     if any(c.cross_levels for c in comparisons):
         evaluate, _ = _batch_evaluators(codes, left, right)
         apply_cross_levels(comparisons, gamma, evaluate)
