@@ -15,6 +15,12 @@ from linkage.comparisons.date_levels import (
     SameYearLevel,
     YearsWithinLevel,
 )
+from linkage.comparisons.derived_levels import (
+    EmailLocalPartLevel,
+    InitialLevel,
+    SuffixLevel,
+    TokenOverlapLevel,
+)
 from linkage.comparisons.engine import ComparisonVectors, compare, term_frequencies
 from linkage.comparisons.levels import (
     AnyExactLevel,
@@ -37,14 +43,7 @@ from linkage.comparisons.library import (
     default_comparisons,
 )
 from linkage.comparisons.realtime import compare_one
-from linkage.comparisons.string_levels import (
-    EmailLocalPartLevel,
-    InitialLevel,
-    JaroWinklerLevel,
-    LevenshteinLevel,
-    SuffixLevel,
-    TokenOverlapLevel,
-)
+from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
 
 __all__ = [
     "AddressComparison",

@@ -34,6 +34,12 @@ from linkage.comparisons.date_levels import (
     SameYearLevel,
     YearsWithinLevel,
 )
+from linkage.comparisons.derived_levels import (
+    EmailLocalPartLevel,
+    InitialLevel,
+    SuffixLevel,
+    TokenOverlapLevel,
+)
 from linkage.comparisons.levels import (
     AnyExactLevel,
     ElseLevel,
@@ -42,14 +48,7 @@ from linkage.comparisons.levels import (
     NicknameLevel,
     PhoneticLevel,
 )
-from linkage.comparisons.string_levels import (
-    EmailLocalPartLevel,
-    InitialLevel,
-    JaroWinklerLevel,
-    LevenshteinLevel,
-    SuffixLevel,
-    TokenOverlapLevel,
-)
+from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
 from linkage.errors import ConfigError
 
 

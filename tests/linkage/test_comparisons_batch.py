@@ -10,17 +10,19 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
 
 from linkage.comparisons import (
     Comparison,
     DateComparison,
     ElseLevel,
     JaroWinklerLevel,
+    LevenshteinLevel,
     TokenOverlapLevel,
     _codes,
     compare,
+    derived_levels,
     engine,
-    string_levels,
 )
 from linkage.comparisons._codes import encode_strings, frame_codes
 from tests.linkage.test_comparisons_engine import (
@@ -49,7 +51,7 @@ def test_forced_fast_paths_match_reference(rows: list[dict[str, Any]]) -> None:
         patch.setattr(_codes, "_MIN_DEDUPE", 1)
         patch.setattr(_codes, "DEDUPE_MAX_DISTINCT_RATIO", 1.0)
         patch.setattr(engine, "CHUNK", 4)
-        patch.setattr(string_levels, "GRID_WIDTH", 1)
+        patch.setattr(derived_levels, "GRID_WIDTH", 1)
         gamma = compare(frame, left, right, COMPARISONS).gamma
     np.testing.assert_array_equal(gamma, reference(rows, pairs, COMPARISONS))
 
@@ -117,3 +119,25 @@ def test_encode_strings_blank_is_missing_and_equal_values_share_codes() -> None:
     assert codes[0] == codes[4] != codes[3]
     assert n_values == len(values)
     assert values[int(codes[3])] == "A"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text("ab1", max_size=7)), min_size=2, max_size=12),
+    st.sampled_from([1, 2]),
+)
+def test_levenshtein_prefilter_matches_rapidfuzz(values: list[str | None], distance: int) -> None:
+    frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
+    comparison = Comparison("c", "c", [LevenshteinLevel(distance), ElseLevel()])
+    pairs = _all_pairs(len(values))
+    left = np.array([p[0] for p in pairs], dtype=np.uint32)
+    right = np.array([p[1] for p in pairs], dtype=np.uint32)
+    gamma = compare(frame, left, right, [comparison]).gamma[:, 0].tolist()
+    expected = []
+    for i, j in pairs:
+        a, b = values[i], values[j]
+        if not a or not a.strip() or not b or not b.strip():
+            expected.append(0)
+        else:
+            expected.append(1 if Levenshtein.distance(a, b) <= distance else 2)
+    assert gamma == expected
