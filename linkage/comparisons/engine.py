@@ -204,6 +204,10 @@ def compare(
 
     Returns:
         The gamma matrix and the term frequencies of tf-adjusted comparisons.
+
+    The frame's dictionary codes are kept for the last two frame objects compared (weakly
+    referenced), so a second call on the same frame (the pipeline's random pairs for u)
+    skips encoding. Do not change a frame in place between calls (``replace_column``).
     """
     li, ri = _check_pairs(frame, left, right)
     codes = frame_codes(frame)
