@@ -126,3 +126,19 @@ def test_no_model_is_a_precondition_failure(tmp_path: Path) -> None:
     mpi = MasterPersonIndex(Store(tmp_path / "s.db"), None)
     with pytest.raises(ModelNotFittedError):
         mpi.resolve(ANN)
+
+
+def test_household_guard_makes_a_weak_person_match_a_review(tmp_path: Path) -> None:
+    # family + phone agree, nothing about the individual: w = 4 + 5 - 6 = 3 -> p = 0.889,
+    # in the match band at 0.85, but 0 bits of person-level evidence (< 3).
+    index = MasterPersonIndex(Store(tmp_path / "g.db"), FakeScorer(), Thresholds(0.85, 0.5, 0.995))
+    first = index.upsert(rec("police", "1", **ANN, phone="0400000001"))
+    relative = index.upsert(rec("courts", "2", family_name="Lee", phone="0400000001"))
+    assert relative.outcome == "review"
+    assert relative.person_id != first.person_id
+    assert relative.review_person_ids == [first.person_id]
+    found = index.resolve({"family_name": "Lee", "phone": "0400000001"})
+    assert [m.band for m in found] == ["review", "review"]
+    same = index.upsert(rec("dffh", "3", given_name="Ann", family_name="Lee", phone="0400000001"))
+    assert same.outcome == "matched"  # given name agrees: 3 bits about the person
+    assert same.person_id == first.person_id

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from linkage.store import MergeEvent, ReviewFlag, Store, StoredRecord
+from linkage.store import MergeEvent, ReviewFlag, Store, StoredRecord, record_row
 
 
 def _rec(rid: str, person: str, seq: int = 1, **attrs: str) -> StoredRecord:
@@ -94,3 +94,33 @@ def test_consistency_reports_empty_person(store: Store) -> None:
     with store.transaction():
         store.add_person("P9", 1)
     assert store.check_consistency() == ["person P9 has no records"]
+
+
+def test_buffered_rows_are_written_before_reads_and_dropped_on_rollback(tmp_path: Path) -> None:
+    store = Store(tmp_path / "b.db")
+    with store.transaction():
+        store.add_persons([("P1", store.reserve_seqs(1))])
+        row = record_row(StoredRecord("police", "1", "P1", "new", 1.0, {"given_name": "Ann"}))
+        store.put_rows([row])
+        assert store.get_attributes("police", "1") == {"given_name": "Ann"}
+
+    def fail_mid_transaction() -> None:
+        with store.transaction():
+            store.put_rows([record_row(StoredRecord("police", "2", "P1", "new", 1.0))])
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_mid_transaction()
+    assert store.get_record("police", "2") is None
+    assert store.count_records() == 1
+
+
+def test_bulk_loaded_nulls_are_not_attributes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    with store.transaction():
+        store.add_person("P1", 1)
+        stored = StoredRecord("police", "1", "P1", "matched", 1.0)
+        store.put_rows([record_row(stored, '{"aliases": [], "dob": null, "given_name": "Ann"}')])
+    record = store.get_record("police", "1")
+    assert record is not None
+    assert dict(record.attributes) == {"given_name": "Ann"}
