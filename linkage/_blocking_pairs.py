@@ -22,7 +22,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage._blocking_keys import KeyVariants
-from linkage._dense_codes import dense_codes
+from linkage._dense_codes import dense_codes, distinct_sorted
 
 IntArray = npt.NDArray[np.int64]
 U32Array = npt.NDArray[np.uint32]
@@ -44,8 +44,8 @@ class Coded:
 class RuleBlocks:
     """One rule's pairs (``left < right``, may repeat) and its capped blocks (first row, size)."""
 
-    left: IntArray
-    right: IntArray
+    left: U32Array
+    right: U32Array
     capped_rows: IntArray
     capped_sizes: IntArray
 
@@ -86,6 +86,11 @@ def _code(series: pl.Series) -> Coded:
     )
     codes, cardinality = dense_codes(flat.get_column("v"))
     return Coded(codes, cardinality, flat.get_column("row").to_numpy())
+
+
+def scalar_only(keys: list[list[Coded]]) -> bool:
+    """Whether every key has one value per record (so no pair can repeat within the rule)."""
+    return all(len(forms) == 1 and forms[0].rows is None for forms in keys)
 
 
 def supported(keys: list[list[Coded]]) -> bool:
@@ -173,44 +178,88 @@ def rule_blocks(rows: IntArray, key: IntArray, bound: int, max_block_size: int) 
 
 def _pairs_by_size(
     rows: IntArray, starts: IntArray, sizes: IntArray, max_block_size: int
-) -> tuple[IntArray, IntArray]:
+) -> tuple[U32Array, U32Array]:
     """``left < right`` pairs inside blocks of 2..max rows: one gather per distinct block size."""
+    rows32 = rows.astype(np.uint32)
+    kept = np.flatnonzero((sizes >= 2) & (sizes <= max_block_size))
+    kept_sizes = sizes[kept]
+    small = kept_sizes.astype(np.uint16 if max_block_size < 1 << 16 else np.int64)
+    by_size = kept[np.argsort(small, kind="stable")]  # radix sort for 16-bit sizes
+    counts = np.bincount(kept_sizes, minlength=3)
     lefts, rights = [], []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block_size)]).tolist():
-        members = rows[starts[sizes == size][:, None] + np.arange(size)]
+    offset = 0
+    for size in np.flatnonzero(counts).tolist():
+        blocks = by_size[offset : offset + counts[size]]
+        offset += int(counts[size])
+        members = rows32[starts[blocks][:, None] + np.arange(size)]
         first, second = np.triu_indices(size, 1)
         lefts.append(members[:, first].ravel())
         rights.append(members[:, second].ravel())
     if not lefts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.uint32), np.empty(0, np.uint32)
     return np.concatenate(lefts), np.concatenate(rights)
 
 
 def union(
-    per_rule: Sequence[tuple[IntArray, IntArray]], n: int
+    per_rule: Sequence[tuple[U32Array, U32Array]], n: int
 ) -> tuple[U32Array, U32Array, IntArray, IntArray]:
-    """Distinct pairs sorted by ``(left, right)``; per rule its distinct pairs and new pairs."""
+    """Distinct pairs sorted by ``(left, right)``; per rule its pairs and new pairs.
+
+    Each rule's pairs must be distinct (:func:`distinct_pairs`).
+    """
     n_rules = len(per_rule)
     bits = max((n_rules - 1).bit_length(), 1)
-    if (n * n) << bits < 1 << 63:
-        packed = np.sort(
-            np.concatenate([((lft * n + rgt) << bits) | i for i, (lft, rgt) in enumerate(per_rule)])
-        )
-        pair = packed >> bits
-        rule = packed & ((1 << bits) - 1)
-    else:
-        sizes = [len(lft) for lft, _ in per_rule]
-        rule = np.repeat(np.arange(n_rules, dtype=np.int64), sizes)
-        lft = np.concatenate([p[0] for p in per_rule])
-        rgt = np.concatenate([p[1] for p in per_rule])
-        order = np.lexsort((rule, rgt, lft))
-        n = 1 << 32
-        pair, rule = lft[order] * n + rgt[order], rule[order]
-    step = np.ones(len(pair), dtype=bool)
-    step[1:] = pair[1:] != pair[:-1]
-    distinct = step.copy()
-    distinct[1:] |= rule[1:] != rule[:-1]
-    counts = np.bincount(rule[distinct], minlength=n_rules).astype(np.int64)
+    row_bits = max((n - 1).bit_length(), 1)
+    if 2 * row_bits + bits > 63:
+        return _union_lexsort(per_rule)
+    # (left << row_bits | right) << bits | rule, written in place rule by rule, sorted once
+    packed = np.empty(sum(len(lft) for lft, _ in per_rule), dtype=np.int64)
+    start = 0
+    for i, (lft, rgt) in enumerate(per_rule):
+        view = packed[start : start + len(lft)]
+        view[:] = lft
+        view <<= row_bits
+        view |= rgt
+        view <<= bits
+        view |= i
+        start += len(lft)
+    packed.sort()
+    changed = np.empty(len(packed), dtype=np.int64)
+    changed[:1] = -1
+    np.bitwise_xor(packed[1:], packed[:-1], out=changed[1:])
+    np.right_shift(changed, bits, out=changed)
+    step = changed != 0  # a new pair: the first rule of its run found it first
+    del changed
+    mask = (1 << bits) - 1
+    counts = np.array([len(lft) for lft, _ in per_rule], dtype=np.int64)
+    firsts = packed[step]
+    new_counts = np.bincount(firsts & mask, minlength=n_rules).astype(np.int64)
+    firsts >>= bits
+    left = (firsts >> row_bits).astype(np.uint32)
+    right = (firsts & ((1 << row_bits) - 1)).astype(np.uint32)
+    return left, right, counts, new_counts
+
+
+def distinct_pairs(left: U32Array, right: U32Array) -> tuple[U32Array, U32Array]:
+    """Distinct ``(left, right)`` pairs (a rule with list keys or variants may repeat one)."""
+    keys = distinct_sorted((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
+    return (keys >> np.uint64(32)).astype(np.uint32), (keys & np.uint64(0xFFFFFFFF)).astype(
+        np.uint32
+    )
+
+
+def _union_lexsort(
+    per_rule: Sequence[tuple[U32Array, U32Array]],
+) -> tuple[U32Array, U32Array, IntArray, IntArray]:
+    """:func:`union` for frames too large to pack a pair and its rule into 63 bits."""
+    n_rules = len(per_rule)
+    rule = np.repeat(np.arange(n_rules, dtype=np.int64), [len(lft) for lft, _ in per_rule])
+    lft = np.concatenate([p[0] for p in per_rule]).astype(np.int64)
+    rgt = np.concatenate([p[1] for p in per_rule]).astype(np.int64)
+    order = np.lexsort((rule, rgt, lft))
+    lft, rgt, rule = lft[order], rgt[order], rule[order]
+    step = np.ones(len(lft), dtype=bool)
+    step[1:] = (lft[1:] != lft[:-1]) | (rgt[1:] != rgt[:-1])
+    counts = np.array([len(p[0]) for p in per_rule], dtype=np.int64)
     new_counts = np.bincount(rule[step], minlength=n_rules).astype(np.int64)
-    firsts = pair[step]
-    return (firsts // n).astype(np.uint32), (firsts % n).astype(np.uint32), counts, new_counts
+    return lft[step].astype(np.uint32), rgt[step].astype(np.uint32), counts, new_counts

@@ -8,11 +8,14 @@ categorical encoding is used, so codes are always exact.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 MISSING = -1
+SEED = 0x5EED
 IntArray = npt.NDArray[np.int64]
 
 
@@ -45,14 +48,48 @@ def dense_codes(series: pl.Series, *, blank_is_missing: bool = True) -> tuple[In
             return codes, high - low + 1
         uniques, inverse = np.unique(values, return_inverse=True)
     else:
-        values = present.hash(seed=0x5EED).to_numpy()
-        uniques, inverse = np.unique(values, return_inverse=True)
-        if len(uniques) != present.n_unique():  # a 64-bit hash collision: be exact
-            exact = present.cast(pl.Utf8).cast(pl.Categorical).to_physical().to_numpy()
-            uniques, inverse = np.unique(exact, return_inverse=True)
+        coded = codes_from_hashes(present.hash(seed=SEED).to_numpy(), present.n_unique())
+        if coded is not None:
+            inverse, k = coded
+            codes[present_mask] = inverse
+            return codes, k
+        exact = present.cast(pl.Utf8).cast(pl.Categorical).to_physical().to_numpy()
+        uniques, inverse = np.unique(exact, return_inverse=True)
     inverse = inverse.ravel().astype(np.int64, copy=False)
     if has_missing:
         codes[present_mask] = inverse
     else:
         codes = inverse
     return codes, len(uniques)
+
+
+def codes_from_hashes(
+    hashes: npt.NDArray[np.uint64], n_distinct: int
+) -> tuple[IntArray, int] | None:
+    """Dense codes of values from their hashes, or ``None`` when two distinct values collide.
+
+    ``n_distinct`` is the exact number of distinct values the hashes were taken of.
+    """
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    step = np.empty(len(ordered), dtype=np.int64)
+    step[:1] = 0
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:], casting="unsafe")
+    run = np.cumsum(step)
+    k = int(run[-1]) + 1 if len(run) else 0
+    if k != n_distinct:
+        return None
+    codes = np.empty(len(hashes), dtype=np.int64)
+    codes[order] = run
+    return codes, k
+
+
+def distinct_sorted(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Sorted distinct values (``np.unique`` without its hash path, slow on wide integers)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]

@@ -26,6 +26,7 @@ import polars as pl
 from linkage._blocking_keys import (
     KeyVariants,
     all_names_key,
+    deletion_keys,
     dob_masked_keys,
     dob_sorted_key,
     sorted_pair_key,
@@ -33,8 +34,10 @@ from linkage._blocking_keys import (
 from linkage._blocking_pairs import (
     combine,
     combine_frame,
+    distinct_pairs,
     encode_keys,
     rule_blocks,
+    scalar_only,
     supported,
     union,
 )
@@ -52,6 +55,7 @@ __all__ = [
     "all_names_key",
     "block_on",
     "default_rules",
+    "deletion_keys",
     "dob_masked_keys",
     "dob_sorted_key",
     "generate_pairs",
@@ -254,7 +258,7 @@ def generate_pairs(
     )
     agency = _agency_codes(frame, settings.link_type)
     n = frame.height
-    per_rule: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+    per_rule: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]] = []
     capped: list[CappedBlock] = []
     coded = encode_keys(frame, [rule.keys for rule in settings.rules])
     for rule, keys in zip(settings.rules, coded, strict=True):
@@ -264,6 +268,8 @@ def generate_pairs(
             rows, key, bound = combine_frame(rule.key_frame(frame))
         blocks = rule_blocks(rows, key, bound, settings.max_block_size)
         left, right = blocks.left, blocks.right
+        if not (supported(keys) and scalar_only(keys)):
+            left, right = distinct_pairs(left, right)
         if agency is not None:
             same = agency[left] == agency[right]
             keep = ~same if link_type == "link_only" else same
@@ -276,8 +282,8 @@ def generate_pairs(
                 _describe_keys(frame, rule, firsts), blocks.capped_sizes, strict=True
             )
         )
-    left, right, counts, new_counts = union(per_rule, n)
-    pairs = pl.DataFrame({"left": left, "right": right})
+    union_left, union_right, counts, new_counts = union(per_rule, n)
+    pairs = pl.DataFrame({"left": union_left, "right": union_right})
     reports = tuple(
         RuleReport(rule=r.name, pairs=int(c), new_pairs=int(k))
         for r, c, k in zip(settings.rules, counts, new_counts, strict=True)

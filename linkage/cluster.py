@@ -35,6 +35,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from linkage._dense_codes import distinct_sorted
 from linkage._person_ids import assign_person_ids
 from linkage.errors import InvalidInputError
 
@@ -235,9 +236,7 @@ def _mutual_best(directed: pl.DataFrame) -> pl.DataFrame:
     return best.join(back, on=["a", "b"], how="semi").filter(pl.col("a") < pl.col("b"))
 
 
-def _component_people(
-    labels: IntArray, people: People, ca: IntArray, cb: IntArray
-) -> pl.DataFrame:
+def _component_people(labels: IntArray, people: People, ca: IntArray, cb: IntArray) -> pl.DataFrame:
     """Distinct ``comp, agency, person`` over numbered records of the components in ``ca, cb``."""
     record, agency, person = people
     touched = np.zeros(int(labels.max()) + 1, dtype=bool)
@@ -251,7 +250,7 @@ def _component_people(
     if len(touched) * n_agency * n_person >= 1 << 62:
         frame = pl.DataFrame({"agency": agency, "person": person, "comp": comps})
         return frame.unique()
-    packed = np.unique((comps * n_agency + agency) * n_person + person)
+    packed = distinct_sorted((comps * n_agency + agency) * n_person + person)
     return pl.DataFrame(
         {
             "agency": packed // n_person % n_agency,

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage._dense_codes import dense_codes
+from linkage._dense_codes import dense_codes, distinct_sorted
 from linkage.errors import InvalidInputError
 
 ArrayLike = npt.ArrayLike | pl.Series
@@ -198,7 +198,7 @@ def _pair_arrays(
         raise InvalidInputError(msg)
     low, high = np.minimum(lft, rgt), np.maximum(lft, rgt)
     keep = low != high
-    keys = np.unique((low[keep] << 32) | high[keep])
+    keys = distinct_sorted((low[keep] << 32) | high[keep])
     return keys >> 32, keys & 0xFFFFFFFF
 
 

@@ -346,3 +346,32 @@ def test_generate_pairs_matches_the_v1_implementation(
         )
 
     assert described(capped) == described(old_capped)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), max_size=12),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_union_by_packing_and_by_lexsort_agree(rules: list[list[tuple[int, int]]]) -> None:
+    per_rule = [
+        _blocking_pairs.distinct_pairs(
+            np.array([min(a, b) for a, b in r], dtype=np.uint32),
+            np.array([max(a, b) for a, b in r], dtype=np.uint32),
+        )
+        for r in rules
+    ]
+    packed = _blocking_pairs.union(per_rule, 9)
+    sorted_ = _blocking_pairs._union_lexsort(per_rule)
+    for got, want in zip(packed, sorted_, strict=True):
+        assert got.tolist() == want.tolist()
+    seen: set[tuple[int, int]] = set()
+    for i, r in enumerate(rules):
+        pairs = {(min(a, b), max(a, b)) for a, b in r}
+        assert packed[2][i] == len(pairs)
+        assert packed[3][i] == len(pairs - seen)
+        seen |= pairs
+    assert list(zip(packed[0].tolist(), packed[1].tolist(), strict=True)) == sorted(seen)
