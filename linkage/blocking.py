@@ -6,11 +6,12 @@ records are a candidate pair under the rule when they agree exactly, with no
 key missing, on every key. List keys (``alias_names``, :func:`dob_masked_keys`)
 are exploded, so records agree when they share any element.
 
-Each rule groups records by their keys (a hash group-by in polars), drops
-blocks larger than ``max_block_size`` (reported, never silently) and emits the
-``left < right`` pairs inside every block with numpy index arithmetic. The
-rules' pairs are unioned and duplicates dropped. Pairs are ``uint32`` row
-positions into the frame (``docs/CONTRACTS.md`` §3).
+All rules' keys are evaluated in one polars query and dictionary-encoded to
+integers once; each rule sorts its records by key, drops blocks larger than
+``max_block_size`` (reported, never silently) and emits the ``left < right``
+pairs inside every block with numpy index arithmetic; one sort unions the
+rules' pairs and drops duplicates (:mod:`linkage._blocking_pairs`). Pairs are
+``uint32`` row positions into the frame (``docs/CONTRACTS.md`` §3).
 """
 
 from __future__ import annotations
