@@ -27,7 +27,6 @@ import polars as pl
 from linkage._blocking_keys import (
     KeyVariants,
     all_names_key,
-    deletion_keys,
     dob_masked_keys,
     dob_sorted_key,
     sorted_pair_key,
@@ -56,7 +55,6 @@ __all__ = [
     "all_names_key",
     "block_on",
     "default_rules",
-    "deletion_keys",
     "dob_masked_keys",
     "dob_sorted_key",
     "generate_pairs",
