@@ -224,17 +224,14 @@ def union(
         view |= i
         start += len(lft)
     packed.sort()
-    changed = np.empty(len(packed), dtype=np.int64)
-    changed[:1] = -1
-    np.bitwise_xor(packed[1:], packed[:-1], out=changed[1:])
-    np.right_shift(changed, bits, out=changed)
-    step = changed != 0  # a new pair: the first rule of its run found it first
-    del changed
-    mask = (1 << bits) - 1
+    rule = (packed & ((1 << bits) - 1)).astype(np.uint8 if bits <= 8 else np.int64)
+    packed >>= bits  # now pairs, sorted, each run's first from its first rule
+    step = np.empty(len(packed), dtype=bool)
+    step[:1] = True
+    np.not_equal(packed[1:], packed[:-1], out=step[1:])
     counts = np.array([len(lft) for lft, _ in per_rule], dtype=np.int64)
+    new_counts = np.bincount(rule[step], minlength=n_rules).astype(np.int64)
     firsts = packed[step]
-    new_counts = np.bincount(firsts & mask, minlength=n_rules).astype(np.int64)
-    firsts >>= bits
     left = (firsts >> row_bits).astype(np.uint32)
     right = (firsts & ((1 << row_bits) - 1)).astype(np.uint32)
     return left, right, counts, new_counts
