@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -201,11 +202,12 @@ def _pairs_by_size(
 
 
 def union(
-    per_rule: Sequence[tuple[U32Array, U32Array]], n: int
+    per_rule: list[tuple[U32Array, U32Array]], n: int
 ) -> tuple[U32Array, U32Array, IntArray, IntArray]:
     """Distinct pairs sorted by ``(left, right)``; per rule its pairs and new pairs.
 
-    Each rule's pairs must be distinct (:func:`distinct_pairs`).
+    Each rule's pairs must be distinct (:func:`distinct_pairs`). ``per_rule`` is
+    emptied as its pairs are packed, so they are freed before the sort.
     """
     n_rules = len(per_rule)
     bits = max((n_rules - 1).bit_length(), 1)
@@ -213,9 +215,12 @@ def union(
     if 2 * row_bits + bits > 63:
         return _union_lexsort(per_rule)
     # (left << row_bits | right) << bits | rule, written in place rule by rule, sorted once
-    packed = np.empty(sum(len(lft) for lft, _ in per_rule), dtype=np.int64)
+    counts = np.array([len(lft) for lft, _ in per_rule], dtype=np.int64)
+    packed = np.empty(int(counts.sum()), dtype=np.int64)
     start = 0
-    for i, (lft, rgt) in enumerate(per_rule):
+    for i in range(n_rules):
+        lft, rgt = per_rule[i]
+        per_rule[i] = (np.empty(0, np.uint32), np.empty(0, np.uint32))
         view = packed[start : start + len(lft)]
         view[:] = lft
         view <<= row_bits
@@ -223,13 +228,18 @@ def union(
         view <<= bits
         view |= i
         start += len(lft)
+        del lft, rgt
     packed.sort()
-    rule = (packed & ((1 << bits) - 1)).astype(np.uint8 if bits <= 8 else np.int64)
+    rule: npt.NDArray[np.integer[Any]]
+    if bits <= 8:
+        rule = packed.astype(np.uint8)  # the low byte (integer casts wrap), then the rule bits
+        rule &= (1 << bits) - 1
+    else:
+        rule = packed & ((1 << bits) - 1)
     packed >>= bits  # now pairs, sorted, each run's first from its first rule
     step = np.empty(len(packed), dtype=bool)
     step[:1] = True
     np.not_equal(packed[1:], packed[:-1], out=step[1:])
-    counts = np.array([len(lft) for lft, _ in per_rule], dtype=np.int64)
     new_counts = np.bincount(rule[step], minlength=n_rules).astype(np.int64)
     firsts = packed[step]
     left = (firsts >> row_bits).astype(np.uint32)

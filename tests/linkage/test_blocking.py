@@ -364,7 +364,7 @@ def test_union_by_packing_and_by_lexsort_agree(rules: list[list[tuple[int, int]]
         )
         for r in rules
     ]
-    packed = _blocking_pairs.union(per_rule, 9)
+    packed = _blocking_pairs.union(list(per_rule), 9)
     sorted_ = _blocking_pairs._union_lexsort(per_rule)
     for got, want in zip(packed, sorted_, strict=True):
         assert got.tolist() == want.tolist()
