@@ -69,6 +69,21 @@ class FrameCodes:
         self._codes[column] = entry
         return entry
 
+    def prefetch(self, columns: Sequence[str]) -> None:
+        """Encode the frame's string columns among ``columns`` in one parallel polars call."""
+        todo = [
+            c
+            for c in dict.fromkeys(columns)
+            if c not in self._codes and c in self.columns and self.frame.schema[c] == pl.Utf8
+        ]
+        if len(todo) < 2:
+            return
+        cast = self.frame.select(
+            pl.col(c).cast(pl.Categorical(pl.Categories.random())) for c in todo
+        )
+        for column in todo:
+            self._codes[column] = _from_categorical(cast[column], self.frame[column])
+
     def codes(self, column: str) -> Codes:
         """Codes per record, ``-1`` where missing; equal codes mean equal values."""
         return self._encode(column)[0]
@@ -154,6 +169,11 @@ def encode_strings(series: pl.Series) -> tuple[Codes, int, pl.Series]:
     cheaper than sorting them, and blanks are found among the distinct values only.
     """
     categorical = series.cast(pl.Utf8).cast(pl.Categorical(pl.Categories.random()))
+    return _from_categorical(categorical, series)
+
+
+def _from_categorical(categorical: pl.Series, series: pl.Series) -> tuple[Codes, int, pl.Series]:
+    """Codes, count and values of a column cast to a categorical of its own."""
     physical = categorical.to_physical()
     values = categorical.dtype.categories.to_series()  # type: ignore[attr-defined]
     top = physical.max()

@@ -211,6 +211,8 @@ def compare(
     """
     li, ri = _check_pairs(frame, left, right)
     codes = frame_codes(frame)
+    if len(li):
+        codes.prefetch([c for comparison in comparisons for c in comparison.columns()])
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
     for start in range(0, len(li), CHUNK):
         stop = start + CHUNK
