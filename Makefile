@@ -35,9 +35,9 @@ test: $(STAMP) lint
 BENCH_SIZES ?= 10000 100000
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	mkdir -p out/bench
-	$(VENV)/bin/pytest benchmarks -q --benchmark-json out/bench/stages.json
-	$(PY) benchmarks/peers.py --sizes $(BENCH_SIZES) --stages-json out/bench/stages.json --out BENCHMARKS.md
+	mkdir -p data/bench/peers
+	$(VENV)/bin/pytest benchmarks -q --benchmark-json data/bench/peers/stages.json
+	$(PY) benchmarks/peers.py --sizes $(BENCH_SIZES) --stages-json data/bench/peers/stages.json --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) out

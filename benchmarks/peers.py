@@ -297,7 +297,12 @@ def dataset_table(result: dict[str, Any]) -> list[str]:
         "",
         f"{result['records']:,} records; {result['repeat']} run(s) per tool, median time; "
         f"load average before/after (1, 5, 15 min): {result['load_average']}; "
-        f"measured {result['measured_at']}.",
+        f"measured {result['measured_at']}. Versions: "
+        + "; ".join(
+            f"{tool} {row['version']}" if tool == "linkage" else row["version"]
+            for tool, row in result["rows"].items()
+        )
+        + ".",
         "",
         "| tool | total s | time / ours | phases (s) | peak RSS MiB | candidate pairs "
         "| pairs completeness | P / R / F1 at default (thr) | best-threshold F1 (thr) "
@@ -341,14 +346,24 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
         speed = theirs["total_s"] / ours["total_s"]
         mem = ours["peak_rss_mib"] / theirs["peak_rss_mib"]
         size = f"{largest['records']:,} records"
+        per_run = [
+            t / o for t, o in zip(theirs["total_s_all"], ours["total_s_all"], strict=False)
+        ] or [speed]
         lines.append(
             f"- **≥ 3x faster than Splink at 1M** (largest measured: {size}): "
-            f"Splink / ours = {speed:.2f}x — "
-            + ("met." if speed >= 3 and largest["records"] >= 1_000_000 else "**not met**")
+            f"Splink / ours = {speed:.2f}x (medians; run by run "
+            + ", ".join(f"{r:.2f}x" for r in per_run)
+            + ") — "
+            + (
+                ("met." if min(per_run) >= 3 else "met on the median, not in every run.")
+                if speed >= 3 and largest["records"] >= 1_000_000
+                else "**not met**"
+            )
             + ("" if largest["records"] >= 1_000_000 else " (1M not measured in this file)")
         )
         lines.append(
-            f"- **Peak memory ≤ Splink's** at {size}: ours {ours['peak_rss_mib']:.0f} MiB, "
+            f"- **Peak memory ≤ Splink's** at {size} (highest of the runs): "
+            f"ours {ours['peak_rss_mib']:.0f} MiB, "
             f"Splink {theirs['peak_rss_mib']:.0f} MiB (ours / Splink = {mem:.2f}) — "
             + ("met." if mem <= 1 else "**not met**.")
         )
@@ -372,6 +387,7 @@ def stage_table(path: Path) -> list[str]:
     if not path.exists():
         return []
     data = json.loads(path.read_text())
+    path = path.resolve()
     lines = [
         "## Stage benchmarks (pytest-benchmark)",
         "",
@@ -438,7 +454,9 @@ def render(store: dict[str, Any], stages_json: Path | None, notes: Path | None =
         "toolkit: connected components of its ECM matches; this project: its guarded "
         "clustering at 0.9).",
         "- This project: `link(frame, LinkageSettings(link_type=...))` with default settings.",
-        "- Splink 5 on DuckDB: light SQL preparation (trim, lower-case, parse dates); "
+        "- Splink 5 on DuckDB: light SQL preparation (trim, lower-case, drop honorifics, "
+        "parse dates with 1900-01-01 as missing, one code per sex, +61 phones as 0; the "
+        "toolkit gets the same); "
         "blocking as in Splink's FEBRL examples on FEBRL (given+family, swapped names, dob, "
         "postcode, street, soc_sec_id) and name+dob / name+postcode / dob+postcode / "
         "identifier rules on the synthetic data (single-column postcode or name blocks "
