@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +27,14 @@ import polars as pl
 from linkage._blocking_keys import KeyVariants
 from linkage._dense_codes import dense_codes, distinct_sorted
 
+WORKERS = max(os.cpu_count() or 1, 1)
+PARALLEL_RECORDS = 50_000
+T = TypeVar("T")
+R = TypeVar("R")
 IntArray = npt.NDArray[np.int64]
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
+RulePairs = tuple["U32Array", "U32Array"]
 Key = pl.Expr | KeyVariants
 _LIMIT = 1 << 62
 
@@ -62,8 +69,16 @@ def encode_keys(frame: pl.DataFrame, rules: Sequence[tuple[Key, ...]]) -> list[l
             rule_index.append([_find_or_add(exprs, form) for form in forms])
         index.append(rule_index)
     columns = frame.lazy().select(e.alias(f"e{i}") for i, e in enumerate(exprs)).collect()
-    coded = [_code(columns.get_column(f"e{i}")) for i in range(len(exprs))]
+    coded = parallel_map(_code, columns.get_columns(), frame.height)
     return [[[coded[i] for i in forms] for forms in rule] for rule in index]
+
+
+def parallel_map(function: Callable[[T], R], items: Iterable[T], n_records: int) -> list[R]:
+    """``map`` over threads for large frames (numpy and polars release the GIL), else serial."""
+    if n_records < PARALLEL_RECORDS or WORKERS == 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(function, items))
 
 
 def _find_or_add(exprs: list[pl.Expr], expr: pl.Expr) -> int:

@@ -32,10 +32,14 @@ from linkage._blocking_keys import (
     sorted_pair_key,
 )
 from linkage._blocking_pairs import (
+    Coded,
+    RuleBlocks,
+    RulePairs,
     combine,
     combine_frame,
     distinct_pairs,
     encode_keys,
+    parallel_map,
     rule_blocks,
     scalar_only,
     supported,
@@ -256,31 +260,25 @@ def generate_pairs(
         max_block_size=max_block_size,
     )
     agency = _agency_codes(frame, settings.link_type)
-    n = frame.height
-    per_rule: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]] = []
-    capped: list[CappedBlock] = []
     coded = encode_keys(frame, [rule.keys for rule in settings.rules])
-    for rule, keys in zip(settings.rules, coded, strict=True):
-        if supported(keys):
-            rows, key, bound = combine(keys, n)
-        else:
-            rows, key, bound = combine_frame(rule.key_frame(frame))
-        blocks = rule_blocks(rows, key, bound, settings.max_block_size)
-        left, right = blocks.left, blocks.right
-        if not (supported(keys) and scalar_only(keys)):
-            left, right = distinct_pairs(left, right)
-        if agency is not None:
-            same = agency[left] == agency[right]
-            keep = ~same if link_type == "link_only" else same
-            left, right = left[keep], right[keep]
-        per_rule.append((left, right))
-        firsts = pl.Series(blocks.capped_rows)
-        capped.extend(
-            CappedBlock(rule=rule.name, key=text, size=int(size))
-            for text, size in zip(
-                _describe_keys(frame, rule, firsts), blocks.capped_sizes, strict=True
-            )
+
+    def pairs_of(item: tuple[BlockingRule, list[list[Coded]]]) -> tuple[RulePairs, RuleBlocks]:
+        rule, keys = item
+        return _rule_pairs(frame, rule, keys, settings, agency)
+
+    done = parallel_map(pairs_of, zip(settings.rules, coded, strict=True), frame.height)
+    per_rule = [pairs for pairs, _ in done]
+    capped = [
+        CappedBlock(rule=rule.name, key=text, size=int(size))
+        for rule, (_, blocks) in zip(settings.rules, done, strict=True)
+        for text, size in zip(
+            _describe_keys(frame, rule, pl.Series(blocks.capped_rows)),
+            blocks.capped_sizes,
+            strict=True,
         )
+    ]
+    del done
+    n = frame.height
     union_left, union_right, counts, new_counts = union(per_rule, n)
     pairs = pl.DataFrame({"left": union_left, "right": union_right})
     reports = tuple(
@@ -289,6 +287,29 @@ def generate_pairs(
     )
     report = blocking_report(frame, pairs, settings.link_type, reports, tuple(capped))
     return pairs, report
+
+
+def _rule_pairs(
+    frame: pl.DataFrame,
+    rule: BlockingRule,
+    keys: list[list[Coded]],
+    settings: BlockingSettings,
+    agency: npt.NDArray[np.int32] | None,
+) -> tuple[RulePairs, RuleBlocks]:
+    """One rule's distinct pairs allowed by the link type, and its capped blocks."""
+    if supported(keys):
+        rows, key, bound = combine(keys, frame.height)
+    else:
+        rows, key, bound = combine_frame(rule.key_frame(frame))
+    blocks = rule_blocks(rows, key, bound, settings.max_block_size)
+    left, right = blocks.left, blocks.right
+    if not (supported(keys) and scalar_only(keys)):
+        left, right = distinct_pairs(left, right)
+    if agency is not None:
+        same = agency[left] == agency[right]
+        keep = ~same if settings.link_type == "link_only" else same
+        left, right = left[keep], right[keep]
+    return (left, right), RuleBlocks(left[:0], right[:0], blocks.capped_rows, blocks.capped_sizes)
 
 
 def _agency_codes(frame: pl.DataFrame, link_type: str) -> npt.NDArray[np.int32] | None:
