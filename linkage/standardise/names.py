@@ -167,6 +167,9 @@ def _aliases(frame: pl.DataFrame) -> pl.Series:
     raw = frame["aliases"]
     if raw.dtype != pl.List(pl.Utf8):
         raw = raw.cast(pl.List(pl.Utf8))
+    # A gather compacts the column: null lists built by `pl.when` can still hold
+    # hidden values, which `list.eval` then walks (1,000x slower at 100k rows).
+    raw = raw.gather(pl.int_range(len(raw), eager=True))
     distinct = raw.explode().drop_nulls().unique()
     old = distinct.to_list()
     new = [standardise_alias(v) for v in old]
