@@ -173,10 +173,11 @@ def link(
         )
         timer.note("cluster", f"{clusters['person_id'].n_unique():,} persons")
 
-    pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
-    summary = _summary(
-        std, left, right, probability, clusters, review, block_report, model, settings
-    )
+    with timer.phase("report"):
+        pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
+        summary = _summary(
+            std, left, right, probability, clusters, review, block_report, model, settings
+        )
     summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
     return LinkageResult(pairs, clusters, review, merges, model, comparisons, summary)
 
