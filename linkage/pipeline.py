@@ -179,6 +179,7 @@ def link(
             std, left, right, probability, clusters, review, block_report, model, settings
         )
     summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
+    summary["peak_rss_mib_after"] = timer.peak_rss_mib
     return LinkageResult(pairs, clusters, review, merges, model, comparisons, summary)
 
 

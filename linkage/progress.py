@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ class PhaseTimer:
 
     def __init__(self, phases: int, report: Reporter | None = None) -> None:
         self.timings: dict[str, float] = {}
+        self.peak_rss_mib: dict[str, int] = {}
         self.notes: dict[str, str] = {}
         self._phases = phases
         self._report = report
@@ -30,6 +32,7 @@ class PhaseTimer:
         yield
         elapsed = time.perf_counter() - start
         self.timings[name] = round(elapsed, 3)
+        self.peak_rss_mib[name] = peak_rss_mib()
         if self._report:
             note = self.notes.get(name, "")
             self._report(
@@ -39,6 +42,18 @@ class PhaseTimer:
     def note(self, name: str, text: str) -> None:
         """Attach a short result (e.g. a count) to a phase's report line."""
         self.notes[name] = text
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident memory so far, in MiB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) // 1024
 
 
 def stderr_reporter(stream: TextIO | None = None) -> Reporter:
