@@ -103,6 +103,10 @@ class LinkageServiceServicer:
 
         Errors (ending the stream):
         FAILED_PRECONDITION  no trained model is loaded.
+        PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+        on, an item the caller may not send (another
+        agency's record, over its rate, over the field
+        limits) ends the stream; answered items stand.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -136,6 +140,10 @@ class LinkageServiceServicer:
 
         Errors (ending the stream):
         FAILED_PRECONDITION  no trained model is loaded.
+        PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+        on, an item the caller may not send (another
+        agency's record, over its rate, over the field
+        limits) ends the stream; acknowledged items stand.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -76,6 +76,10 @@ class LinkageServiceStub:
 
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
+      PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                           on, an item the caller may not send (another
+                           agency's record, over its rate, over the field
+                           limits) ends the stream; answered items stand.
     """
     UpsertRecord: _grpc.UnaryUnaryMultiCallable[_linkage_pb2.UpsertRecordRequest, _linkage_pb2.UpsertRecordResponse]
     """Adds or replaces one agency record and links it: to the best identity at
@@ -101,6 +105,10 @@ class LinkageServiceStub:
 
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
+      PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                           on, an item the caller may not send (another
+                           agency's record, over its rate, over the field
+                           limits) ends the stream; acknowledged items stand.
     """
     DeleteRecord: _grpc.UnaryUnaryMultiCallable[_linkage_pb2.DeleteRecordRequest, _linkage_pb2.DeleteRecordResponse]
     """Removes one agency record. The identity it belonged to is re-evaluated:
@@ -162,6 +170,10 @@ class LinkageServiceAsyncStub(LinkageServiceStub):
 
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
+      PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                           on, an item the caller may not send (another
+                           agency's record, over its rate, over the field
+                           limits) ends the stream; answered items stand.
     """
     UpsertRecord: _aio.UnaryUnaryMultiCallable[_linkage_pb2.UpsertRecordRequest, _linkage_pb2.UpsertRecordResponse]  # type: ignore[assignment]
     """Adds or replaces one agency record and links it: to the best identity at
@@ -187,6 +199,10 @@ class LinkageServiceAsyncStub(LinkageServiceStub):
 
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
+      PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                           on, an item the caller may not send (another
+                           agency's record, over its rate, over the field
+                           limits) ends the stream; acknowledged items stand.
     """
     DeleteRecord: _aio.UnaryUnaryMultiCallable[_linkage_pb2.DeleteRecordRequest, _linkage_pb2.DeleteRecordResponse]  # type: ignore[assignment]
     """Removes one agency record. The identity it belonged to is re-evaluated:
@@ -257,6 +273,10 @@ class LinkageServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Errors (ending the stream):
           FAILED_PRECONDITION  no trained model is loaded.
+          PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                               on, an item the caller may not send (another
+                               agency's record, over its rate, over the field
+                               limits) ends the stream; answered items stand.
         """
 
     @_abc_1.abstractmethod
@@ -294,6 +314,10 @@ class LinkageServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Errors (ending the stream):
           FAILED_PRECONDITION  no trained model is loaded.
+          PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
+                               on, an item the caller may not send (another
+                               agency's record, over its rate, over the field
+                               limits) ends the stream; acknowledged items stand.
         """
 
     @_abc_1.abstractmethod
