@@ -42,7 +42,7 @@ from linkage.comparisons.library import (
     PhoneComparison,
     default_comparisons,
 )
-from linkage.comparisons.realtime import compare_one
+from linkage.comparisons.realtime import compare_one, prepare_candidates
 from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
 
 __all__ = [
@@ -79,5 +79,6 @@ __all__ = [
     "comparison_from_dict",
     "default_comparisons",
     "level_from_dict",
+    "prepare_candidates",
     "term_frequencies",
 ]

@@ -1,9 +1,15 @@
 """The small-batch path: one standardised query record against its candidates.
 
-The query becomes row 0 of a :class:`~linkage.comparisons._table.ValueTable`
-held in numpy, the candidates rows 1..n; the same level objects and the same
-level-selection code as :func:`~linkage.comparisons.engine.compare` run on it,
-so both give identical levels.
+:func:`compare_one` runs each comparison's levels as small Python kernels
+(:mod:`linkage.comparisons._kernels`) over the candidates' values held as Python
+lists (:class:`~linkage.comparisons._kernels.PreparedCandidates`, from
+:func:`prepare_candidates`; a caller that scores the same candidates again keeps
+them), with the batch engine's level order, Jaro-Winkler ladders and cross-level
+override rule. Comparisons with a level type that has no kernel go through
+:func:`compare_one_generic`: the query becomes row 0 of a
+:class:`~linkage.comparisons._table.ValueTable`, the candidates rows 1..n, and
+the same level objects and level-selection code as
+:func:`~linkage.comparisons.engine.compare` run on it. Both give the batch's levels.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from linkage.comparisons._kernels import PreparedCandidates
+from linkage.comparisons._plan import compare_prepared, plan_for
 from linkage.comparisons._table import (
     BoolArray,
     Column,
@@ -35,6 +43,102 @@ from linkage.comparisons.engine import (
 from linkage.comparisons.levels import Level
 from linkage.comparisons.string_levels import JaroWinklerLevel
 from linkage.errors import InvalidInputError
+
+Candidates = pl.DataFrame | Mapping[str, npt.ArrayLike]
+
+
+def compare_one(
+    query: Mapping[str, Any],
+    candidates: Candidates | PreparedCandidates,
+    comparisons: Sequence[Comparison],
+    *,
+    term_frequencies: Mapping[str, Mapping[Any, float]] | None = None,
+) -> ComparisonVectors:
+    """Comparison vectors of one standardised query record against candidate records.
+
+    Args:
+        query: the query's standardised values (CONTRACTS.md section 2 keys); absent keys
+            are missing.
+        candidates: the candidates' standardised columns (a frame, or column -> aligned
+            arrays; absent columns are missing), or :func:`prepare_candidates` of them.
+        comparisons: the comparisons, one gamma column each.
+        term_frequencies: per tf-adjusted comparison name, value -> relative frequency
+            (from :func:`~linkage.comparisons.engine.term_frequencies`); NaN when absent.
+
+    Returns:
+        Levels identical to :func:`~linkage.comparisons.engine.compare` on the same records.
+    """
+    plan = plan_for(comparisons)
+    if plan is None:
+        if isinstance(candidates, PreparedCandidates):
+            candidates = candidates.as_columns()
+        return compare_one_generic(
+            query, candidates, comparisons, term_frequencies=term_frequencies
+        )
+    if not isinstance(candidates, PreparedCandidates):
+        candidates = prepare_candidates(candidates, comparisons)
+    return compare_prepared(plan, query, candidates, term_frequencies)
+
+
+def prepare_candidates(
+    candidates: Candidates, comparisons: Sequence[Comparison]
+) -> PreparedCandidates:
+    """The columns ``comparisons`` read, as Python lists, for :func:`compare_one`.
+
+    Missing values become ``None``, dates ``YYYYMMDD`` ints, lists tuples. Keep the result
+    to score the same candidates again: derived keys are cached on it.
+
+    Raises:
+        InvalidInputError: a column's length differs from the others' or its type is not
+            comparable.
+    """
+    if isinstance(candidates, pl.DataFrame):
+        n = candidates.height
+        source: Mapping[str, Any] = {c: candidates.get_column(c) for c in candidates.columns}
+    else:
+        source = candidates
+        n = len(np.asarray(next(iter(source.values())))) if source else 0
+    values: dict[str, list[Any]] = {}
+    for comparison in comparisons:
+        for name in comparison.columns():
+            array = source.get(name)
+            if name in values or array is None:
+                continue
+            converted = python_values(array)
+            if len(converted) != n:
+                msg = f"candidate column {name!r} has {len(converted)} rows, expected {n}"
+                raise InvalidInputError(msg, field=name)
+            values[name] = converted
+    return PreparedCandidates(n, values)
+
+
+def python_values(array: npt.ArrayLike) -> list[Any]:
+    """One candidate column as normalised Python values (:func:`python_value` per item)."""
+    if isinstance(array, pl.Series):
+        dtype = array.dtype
+        if dtype == pl.Utf8:
+            return _strings(array.to_list())
+        if dtype.is_integer() or dtype == pl.Null:
+            return array.to_list()
+        if isinstance(dtype, pl.List):
+            return [python_value(v) for v in array.to_list()]
+    values = np.asarray(array)
+    kind = values.dtype.kind
+    if kind in "iu":
+        return values.tolist()  # type: ignore[no-any-return]
+    if kind == "O":
+        return _strings(values.tolist())
+    if kind in "US":
+        return _strings(values.astype(object).tolist())
+    column = column_from_array(values)
+    return [
+        None if null else v
+        for v, null in zip(column.data.tolist(), column.null.tolist(), strict=True)
+    ]
+
+
+def _strings(items: list[Any]) -> list[Any]:
+    return [(v if v.strip() else None) if v.__class__ is str else python_value(v) for v in items]
 
 
 def column_from_array(array: npt.ArrayLike) -> Column:
@@ -102,27 +206,14 @@ def _with_query(value: Any, column: Column) -> Column:
     return Column(data, null)
 
 
-def compare_one(
+def compare_one_generic(
     query: Mapping[str, Any],
     candidates: pl.DataFrame | Mapping[str, npt.ArrayLike],
     comparisons: Sequence[Comparison],
     *,
     term_frequencies: Mapping[str, Mapping[Any, float]] | None = None,
 ) -> ComparisonVectors:
-    """Comparison vectors of one standardised query record against candidate records.
-
-    Args:
-        query: the query's standardised values (CONTRACTS.md section 2 keys); absent keys
-            are missing.
-        candidates: the candidates' standardised columns (a frame, or column -> aligned
-            arrays); absent columns are missing.
-        comparisons: the comparisons, one gamma column each.
-        term_frequencies: per tf-adjusted comparison name, value -> relative frequency
-            (from :func:`~linkage.comparisons.engine.term_frequencies`); NaN when absent.
-
-    Returns:
-        Levels identical to :func:`~linkage.comparisons.engine.compare` on the same records.
-    """
+    """:func:`compare_one` through the levels' table path (any level type)."""
     if isinstance(candidates, pl.DataFrame):
         n = candidates.height
         source: Mapping[str, Any] = {c: candidates.get_column(c) for c in candidates.columns}

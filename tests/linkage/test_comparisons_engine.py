@@ -18,9 +18,11 @@ from linkage.comparisons import (
     compare,
     compare_one,
     default_comparisons,
+    prepare_candidates,
     term_frequencies,
 )
 from linkage.comparisons.levels import PARTICLES
+from linkage.comparisons.realtime import compare_one_generic
 from linkage.errors import InvalidInputError
 
 ROOTS = {"BOB": "ROBERT", "ROB": "ROBERT", "LIZ": "ELIZABETH", "BETH": "ELIZABETH"}
@@ -234,6 +236,18 @@ def test_compare_matches_reference(rows: list[dict[str, Any]]) -> None:
         np.testing.assert_array_equal(one.gamma[0], vectors.gamma[i])
         for name, tf in vectors.tf.items():
             np.testing.assert_allclose(one.tf[name][0], tf[i], rtol=1e-6)
+    # one query against all later rows at once: kernels, prepared candidates, generic path
+    for lo in range(len(rows) - 1):
+        mask = np.array([p[0] == lo for p in pairs])
+        candidates = frame[lo + 1 :]
+        prepared = prepare_candidates(candidates, COMPARISONS)
+        for _ in range(2):  # the second call reuses the prepared candidates' derived keys
+            many = compare_one(rows[lo], prepared, COMPARISONS, term_frequencies=tfs)
+            np.testing.assert_array_equal(many.gamma, vectors.gamma[mask])
+            for name, tf in vectors.tf.items():
+                np.testing.assert_allclose(many.tf[name], tf[mask], rtol=1e-6)
+        generic = compare_one_generic(rows[lo], candidates, COMPARISONS, term_frequencies=tfs)
+        np.testing.assert_array_equal(generic.gamma, vectors.gamma[mask])
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,0 +1,392 @@
+"""Per-level Python kernels of the real-time path: one query value against a few candidates.
+
+With one query and tens of candidates, the cost of the vectorised levels is their
+number of numpy calls on tiny arrays, not the work. Here each known level type
+has a kernel that reads plain Python lists (:class:`PreparedCandidates`: ``None``
+for missing, dates as ``YYYYMMDD`` ints, lists as tuples) and returns, for the
+candidate positions still undecided, whether the level matches. String scores are
+rapidfuzz's (``cdist`` of the query against the candidates, one call per ladder of
+Jaro-Winkler levels); derived keys of candidates (suffixes, token sets, BCD digits)
+are computed once per :class:`PreparedCandidates` and reused by later queries.
+
+The semantics are the batch kernels' (:meth:`~linkage.comparisons.levels.Level.evaluate_pairs`);
+a property test holds both equal. A level type without a kernel here makes
+:func:`kernel_for` return ``None`` and the caller use the generic path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.process import cdist
+
+from linkage.comparisons.cross import AliasLevel, SwappedNamesLevel
+from linkage.comparisons.date_levels import (
+    DateOneDigitLevel,
+    DateTransposedLevel,
+    SameYearLevel,
+    YearsWithinLevel,
+    _YearLevel,
+)
+from linkage.comparisons.derived_levels import (
+    EmailLocalPartLevel,
+    InitialLevel,
+    SuffixLevel,
+    TokenOverlapLevel,
+)
+from linkage.comparisons.levels import (
+    AnyExactLevel,
+    ExactLevel,
+    Level,
+    NicknameLevel,
+    PhoneticLevel,
+)
+from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
+
+Query = dict[str, Any]
+#: ``kernel(query, candidates, todo)``: the positions of ``todo`` (in order) the level matches.
+Kernel = Callable[[Query, "PreparedCandidates", list[int]], list[int]]
+#: Below this many candidates, score pair by pair (``cdist`` has a fixed cost).
+_PER_PAIR = 12
+
+
+class PreparedCandidates:
+    """Candidate records as Python lists, with derived keys cached per candidate.
+
+    Args:
+        n: number of candidates.
+        values: column -> normalised values (``None`` missing), ``n`` each; a column not
+            given is read through ``source`` on first use, or is all missing.
+        source: converts a column on first use (``None`` when absent).
+    """
+
+    def __init__(
+        self,
+        n: int,
+        values: dict[str, list[Any]],
+        source: Callable[[str], list[Any] | None] | None = None,
+    ) -> None:
+        self.n = n
+        self._values = values
+        self._source = source
+        self._derived: dict[object, list[Any]] = {}
+
+    def values(self, column: str) -> list[Any]:
+        """Normalised values of ``column``."""
+        found = self._values.get(column)
+        if found is None:
+            found = self._source(column) if self._source is not None else None
+            if found is None:
+                found = [None] * self.n
+            self._values[column] = found
+        return found
+
+    def as_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The given columns as object arrays (for the generic path)."""
+        out = {}
+        for column, values in self._values.items():
+            array = np.empty(self.n, dtype=object)
+            for i, value in enumerate(values):
+                array[i] = value
+            out[column] = array
+        return out
+
+    def derived(self, key: object, build: Callable[[], list[Any]]) -> list[Any]:
+        """A per-candidate derived list, built once."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = build()
+        return found
+
+    def present(self, columns: tuple[str, ...]) -> list[int]:
+        """Positions of the candidates with at least one of ``columns`` present."""
+        return self.derived(("present", *columns), lambda: self._present(columns))
+
+    def _present(self, columns: tuple[str, ...]) -> list[int]:
+        if len(columns) == 1:
+            return [i for i, v in enumerate(self.values(columns[0])) if v is not None]
+        lists = [self.values(c) for c in columns]
+        return [i for i in range(self.n) if any(values[i] is not None for values in lists)]
+
+
+def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        if len(columns) == 1:
+            value = query.get(columns[0])
+            if value is None:
+                return []
+            values = cands.values(columns[0])
+            return [i for i in todo if values[i] == value]
+        per_column = []
+        for column in columns:
+            value = query.get(column)
+            values = cands.values(column)
+            per_column.append(
+                [False] * len(todo) if value is None else [values[i] == value for i in todo]
+            )
+        hits = [combine(hits) for hits in zip(*per_column, strict=True)]
+        return [i for i, hit in zip(todo, hits, strict=True) if hit]
+
+    return kernel
+
+
+def _derived_exact(column: str, tag: object, transform: Callable[[str], Any]) -> Kernel:
+    """Equal after ``transform`` (``None``: no key) of each present value."""
+
+    def keys(cands: PreparedCandidates) -> list[Any]:
+        return [None if v is None else transform(v) for v in cands.values(column)]
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        key = None if value is None else transform(value)
+        if key is None:
+            return []
+        derived = cands.derived((tag, column), lambda: keys(cands))
+        return [i for i in todo if derived[i] == key]
+
+    return kernel
+
+
+def _present(text: str) -> str | None:
+    return text if text.strip() else None
+
+
+def _suffix(length: int) -> Callable[[str], Any]:
+    return lambda v: _present(v[-length:]) if len(v) >= length else None
+
+
+def _local_part(value: str) -> Any:
+    return _present(value.partition("@")[0])
+
+
+def _initial(column: str) -> Kernel:
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        if value is None or _present(value[:1]) is None:
+            return []
+        first, single = value[:1], len(value) == 1
+        values = cands.values(column)
+        return [
+            i
+            for i in todo
+            if (v := values[i]) is not None and v[:1] == first and (single or len(v) == 1)
+        ]
+
+    return kernel
+
+
+def _tokens(level: TokenOverlapLevel) -> Callable[[str], Any]:
+    ignore, min_length = level.ignore, level.min_length
+
+    def tokens(value: str) -> frozenset[str] | None:
+        kept = frozenset(
+            t for t in value.split(" ") if len(t) >= min_length and t not in ignore and t
+        )
+        return kept or None
+
+    return tokens
+
+
+def _token_overlap(level: TokenOverlapLevel, column: str) -> Kernel:
+    tokens = _tokens(level)
+    tag = ("tokens", repr(level.params()))
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        mine = None if value is None else tokens(value)
+        if not mine:
+            return []
+        theirs = cands.derived(
+            (tag, column), lambda: [None if v is None else tokens(v) for v in cands.values(column)]
+        )
+        return [i for i in todo if (t := theirs[i]) is not None and not mine.isdisjoint(t)]
+
+    return kernel
+
+
+def _scores(
+    value: str, values: list[Any], todo: list[int], scorer: Any, cutoff: float
+) -> dict[int, float]:
+    """``scorer(value, values[i])`` for the ``i`` in ``todo`` where the value is present."""
+    present = [i for i in todo if values[i] is not None]
+    if len(present) <= _PER_PAIR:
+        return {i: scorer(value, values[i], score_cutoff=cutoff) for i in present}
+    row = cdist([value], [values[i] for i in present], scorer=scorer, score_cutoff=cutoff)
+    return dict(zip(present, row[0].tolist(), strict=True))
+
+
+def jaro_winkler_scores(
+    level: JaroWinklerLevel, query: Query, cands: PreparedCandidates, todo: list[int], cutoff: float
+) -> dict[int, float]:
+    """Jaro-Winkler similarities of the query to the candidates at ``todo`` (absent: 0)."""
+    column = level._col()
+    value = query.get(column)
+    if value is None:
+        return {}
+    scorer = JaroWinkler.normalized_similarity
+    return _scores(value, cands.values(column), todo, scorer, cutoff)
+
+
+def _levenshtein(level: LevenshteinLevel, column: str) -> Kernel:
+    limit = level.max_distance
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        if value is None:
+            return []
+        distances = _scores(value, cands.values(column), todo, Levenshtein.distance, limit)
+        return [i for i, d in distances.items() if d <= limit]
+
+    return kernel
+
+
+def _bcd(date: int) -> int:
+    """The eight decimal digits of YYYYMMDD packed four bits each (year modulo 10000)."""
+    return int(f"{date % 100_000_000:08d}", 16)
+
+
+def _swapped_date(date: int) -> int | None:
+    """YYYYDDMM of a YYYYMMDD date; ``None`` when day and month are equal."""
+    month, day = date // 100 % 100, date % 100
+    return None if month == day else date // 10000 * 10000 + day * 100 + month
+
+
+def _transposed(column: str) -> Kernel:
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        swapped = None if value is None else _swapped_date(value)
+        if swapped is None:
+            return []
+        values = cands.values(column)
+        return [i for i in todo if values[i] == swapped]
+
+    return kernel
+
+
+def _one_digit(column: str) -> Kernel:
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        value = query.get(column)
+        if value is None:
+            return []
+        mine = _bcd(value)
+        theirs = cands.derived(
+            ("bcd", column), lambda: [None if v is None else _bcd(v) for v in cands.values(column)]
+        )
+        out = []
+        for i in todo:
+            other = theirs[i]
+            if other is None:
+                continue
+            x = mine ^ other
+            nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & 0x11111111
+            if nibbles and not nibbles & (nibbles - 1):
+                out.append(i)
+        return out
+
+    return kernel
+
+
+def _years(level: _YearLevel, within: int) -> Kernel:
+    year_column, date_column = level.year_column, level._col()
+
+    def year(y: Any, d: Any) -> Any:
+        return y if y is not None else (None if d is None else d // 10000)
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        mine = year(query.get(year_column), query.get(date_column))
+        if mine is None:
+            return []
+        ys, ds = cands.values(year_column), cands.values(date_column)
+        theirs = cands.derived(
+            ("years", year_column, date_column),
+            lambda: [year(y, d) for y, d in zip(ys, ds, strict=True)],
+        )
+        return [i for i in todo if (t := theirs[i]) is not None and abs(t - mine) <= within]
+
+    return kernel
+
+
+def _swapped(level: SwappedNamesLevel) -> Kernel:
+    g, f = level.given_column, level.family_column
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        qg, qf = query.get(g), query.get(f)
+        if qg is None or qf is None:
+            return []
+        given, family = cands.values(g), cands.values(f)
+        return [i for i in todo if family[i] == qg and given[i] == qf]
+
+    return kernel
+
+
+def _alias(level: AliasLevel) -> Kernel:
+    a, g, f = level.alias_column, level.given_column, level.family_column
+
+    def name(given: Any, family: Any) -> str | None:
+        return None if given is None or family is None else f"{given} {family}"
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        mine = frozenset(query.get(a) or ())
+        my_name = name(query.get(g), query.get(f))
+        aliases = cands.values(a)
+        names = cands.derived(
+            ("name", g, f),
+            lambda: [name(x, y) for x, y in zip(cands.values(g), cands.values(f), strict=True)],
+        )
+        if not mine:
+            if my_name is None:
+                return []
+            return [i for i in todo if (t := aliases[i]) is not None and my_name in t]
+        return [
+            i
+            for i in todo
+            if ((t := aliases[i]) is not None and (my_name in t or not mine.isdisjoint(t)))
+            or names[i] in mine
+        ]
+
+    return kernel
+
+
+def kernel_for(level: Level) -> Kernel | None:
+    """The real-time kernel of a level (``None`` when its type has none)."""
+    kind = type(level)
+    if kind in (ExactLevel, NicknameLevel):
+        assert isinstance(level, ExactLevel)
+        return _exact(level.columns(), all)
+    if kind in (AnyExactLevel, PhoneticLevel):
+        assert isinstance(level, AnyExactLevel)
+        return _exact(level.any_columns, any)
+    if kind is LevenshteinLevel:
+        assert isinstance(level, LevenshteinLevel)
+        return _levenshtein(level, level._col())
+    if kind is SuffixLevel:
+        assert isinstance(level, SuffixLevel)
+        return _derived_exact(level._col(), ("suffix", level.length), _suffix(level.length))
+    if kind is EmailLocalPartLevel:
+        return _derived_exact(level._col(), "local", _local_part)
+    if kind is InitialLevel:
+        return _initial(level._col())
+    if kind is TokenOverlapLevel:
+        assert isinstance(level, TokenOverlapLevel)
+        return _token_overlap(level, level._col())
+    if kind is DateTransposedLevel:
+        return _transposed(level._col())
+    if kind is DateOneDigitLevel:
+        return _one_digit(level._col())
+    if kind is SameYearLevel:
+        assert isinstance(level, SameYearLevel)
+        return _years(level, 0)
+    if kind is YearsWithinLevel:
+        assert isinstance(level, YearsWithinLevel)
+        return _years(level, level.within)
+    if kind is SwappedNamesLevel:
+        assert isinstance(level, SwappedNamesLevel)
+        return _swapped(level)
+    if kind is AliasLevel:
+        assert isinstance(level, AliasLevel)
+        return _alias(level)
+    return None
