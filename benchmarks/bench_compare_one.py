@@ -22,7 +22,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from linkage.comparisons import compare_one, term_frequencies  # noqa: E402
+from linkage.comparisons import (  # noqa: E402
+    compare_one,
+    prepare_candidates,
+    term_frequencies,
+)
 from linkage.generate import generate  # noqa: E402
 from linkage.index_columns import ValueColumn, kind_of  # noqa: E402
 from linkage.model_scorer import ModelScorer  # noqa: E402
@@ -65,11 +69,18 @@ def main() -> None:
         for q, c in pairs:
             compare_one(q, c, comparisons, term_frequencies=tfs)
 
+    prepared = [(q, prepare_candidates(c, comparisons)) for q, c in pairs]
+
+    def reused() -> None:
+        for q, p in prepared:
+            compare_one(q, p, comparisons, term_frequencies=tfs)
+
     def scored() -> None:
         for q, c in pairs:
             scorer.score(q, c)
 
-    for label, run in (("compare_one", one), ("ModelScorer.score", scored)):
+    runs = (("compare_one", one), ("  prepared, reused", reused), ("ModelScorer.score", scored))
+    for label, run in runs:
         run()
         lo, mid, hi = (t / len(pairs) for t in _median_us(run, max(1, repeats // len(pairs))))
         print(f"{label:18s} {n} candidates: median {mid:7.1f} us  (IQR {lo:.1f}-{hi:.1f})")
