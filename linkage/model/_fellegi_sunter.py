@@ -262,7 +262,14 @@ class FellegiSunterModel:
 
     def _padded(self) -> FloatArray:
         m, u, _ = self._fitted()
-        return sc.padded_tables(sc.weight_tables(m, u))
+        # Real-time scoring calls this per query: rebuild only when m or u changed.
+        key = (tuple(a.tobytes() for a in m), tuple(a.tobytes() for a in u))
+        cached = self.__dict__.get("_padded_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, sc.padded_tables(sc.weight_tables(m, u)))
+            self.__dict__["_padded_cache"] = cached
+        table: FloatArray = cached[1]
+        return table
 
     def field_weights(
         self, gamma: npt.ArrayLike, tf: Mapping[str, npt.ArrayLike] | None = None
