@@ -277,31 +277,16 @@ def _cluster(
     flagged = cluster.review_pairs(
         left,
         right,
-        probability,
+        linkable,
         labels,
         review_threshold=settings.review_threshold,
         match_threshold=settings.match_threshold,
     )
     held = np.flatnonzero(household)
-    held_pairs = pl.DataFrame(
-        {
-            "left": left[held].astype(np.int64),
-            "right": right[held].astype(np.int64),
-            "probability": probability[held],
-            "reason": pl.Series(["household_only"] * len(held), dtype=pl.Utf8),
-        }
-    )
-    flagged = pl.concat(
-        [
-            flagged.select("left", "right", "probability", "reason").cast(
-                {"left": pl.Int64, "right": pl.Int64}
-            ),
-            held_pairs,
-        ]
-    )
-    review = _pair_keys(std, flagged["left"].to_numpy(), flagged["right"].to_numpy())
-    review = review.with_columns(
-        flagged["probability"].alias("match_probability"), flagged["reason"]
+    rows = np.concatenate([flagged["pair"].to_numpy(), held])
+    reasons = pl.concat([flagged["reason"], pl.repeat("household_only", len(held), eager=True)])
+    review = _pair_keys(std, left[rows], right[rows]).with_columns(
+        pl.Series("match_probability", probability[rows]), reasons.alias("reason")
     )
     return clusters, review, merges
 
