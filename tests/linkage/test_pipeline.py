@@ -195,3 +195,12 @@ def test_labelled_training_uses_the_truth_column(synthetic: pl.DataFrame) -> Non
 def test_labelled_training_without_truth_is_refused(synthetic: pl.DataFrame) -> None:
     with pytest.raises(ConfigError, match="truth column"):
         link(synthetic.drop("true_person_id"), LinkageSettings(training="labelled"))
+
+
+def test_review_lists_each_pair_once_with_its_reason(synthetic_result: LinkageResult) -> None:
+    review = synthetic_result.review
+    keys = review.select("agency_l", "record_id_l", "agency_r", "record_id_r")
+    assert not keys.is_duplicated().any()
+    assert set(review["reason"].unique()) >= {"review_band", "household_only"}
+    held = review.filter(pl.col("reason") == "household_only")["match_probability"]
+    assert (held >= 0.9).all()
