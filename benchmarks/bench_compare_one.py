@@ -27,6 +27,8 @@ from linkage.comparisons import (  # noqa: E402
     prepare_candidates,
     term_frequencies,
 )
+from linkage.comparisons._kernels import PreparedRows  # noqa: E402
+from linkage.comparisons.realtime import python_values  # noqa: E402
 from linkage.generate import generate  # noqa: E402
 from linkage.index_columns import ValueColumn, kind_of  # noqa: E402
 from linkage.model_scorer import ModelScorer  # noqa: E402
@@ -79,7 +81,27 @@ def main() -> None:
         for q, c in pairs:
             scorer.score(q, c)
 
-    runs = (("compare_one", one), ("  prepared, reused", reused), ("ModelScorer.score", scored))
+    # as the index now scores: every row prepared once, each query gathers its rows
+    store = PreparedRows(scorer.columns)
+    every = np.arange(std.height, dtype=np.int64)
+    store.extend(0, {k: python_values(c.take(every)) for k, c in columns.items()})
+    picked = [(q, np.sort(rng.choice(std.height, n, replace=False)).tolist()) for q in queries]
+
+    def gathered_rows() -> None:
+        for q, rows in picked:
+            compare_one(q, store.gather(rows), comparisons, term_frequencies=tfs)
+
+    def scored_rows() -> None:
+        for q, rows in picked:
+            scorer.score(q, store.gather(rows))
+
+    runs = (
+        ("compare_one", one),
+        ("  prepared, reused", reused),
+        ("  gathered rows", gathered_rows),
+        ("ModelScorer.score", scored),
+        ("  gathered rows", scored_rows),
+    )
     for label, run in runs:
         run()
         lo, mid, hi = (t / len(pairs) for t in _median_us(run, max(1, repeats // len(pairs))))

@@ -21,6 +21,8 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.blocking import BlockingRule, default_rules
+from linkage.comparisons._kernels import PreparedCandidates, PreparedRows
+from linkage.comparisons.realtime import python_values
 from linkage.index_columns import HashIndex, ValueColumn, kind_of
 from linkage.keyhash import fnv1a, fnv1a_series
 from linkage.record_keys import RecordKeys, frame_key_hashes
@@ -67,8 +69,14 @@ class Scorer(Protocol):
         """Standardise one canonical record (the real-time path; same values as the frame)."""
         ...
 
-    def score(self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike]) -> Scores:
-        """Score one standardised query against candidate columns (aligned arrays)."""
+    def score(
+        self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike] | PreparedCandidates
+    ) -> Scores:
+        """Score one standardised query against candidate columns (aligned arrays).
+
+        A scorer with a true ``prepared_candidates`` attribute is given the index's
+        :class:`~linkage.comparisons._kernels.PreparedCandidates` instead.
+        """
         ...
 
 
@@ -148,6 +156,8 @@ class RecordColumns:
         columns: the standardised columns to keep (the scorer's).
         rules: blocking rules (the batch defaults when omitted).
         max_block_size: keys shared by more live-or-dead rows than this are skipped.
+        prepared: also keep every row's values prepared for ``compare_one``
+            (:class:`~linkage.comparisons._kernels.PreparedRows`; :meth:`gather_prepared`).
     """
 
     def __init__(
@@ -155,6 +165,8 @@ class RecordColumns:
         columns: Sequence[str] = (),
         rules: Sequence[BlockingRule] | None = None,
         max_block_size: int = 1000,
+        *,
+        prepared: bool = False,
     ) -> None:
         self.rules = tuple(rules) if rules is not None else default_rules()
         self.record_keys = RecordKeys(self.rules)
@@ -170,6 +182,18 @@ class RecordColumns:
         self.outcome = np.zeros(0, dtype=np.uint8)
         self.keys = HashIndex()
         self.refs_index = HashIndex()
+        self.prepared = PreparedRows(self.names) if prepared else None
+
+    def prepare(self) -> None:
+        """Prepare the rows added since the last call (appends call it; so does a load)."""
+        prepared = self.prepared
+        if prepared is None or prepared.size >= self.n:
+            return
+        start, end = prepared.size, self.n
+        rows = np.arange(start, end, dtype=np.int64)
+        prepared.extend(
+            start, {name: python_values(column.take(rows)) for name, column in self.std.items()}
+        )
 
     def _grow(self, size: int) -> None:
         if size <= len(self.alive):
@@ -211,6 +235,7 @@ class RecordColumns:
         self.keys.add(rows.astype(np.int64) + start, hashes)
         positions = np.arange(start, start + count, dtype=np.int64)
         self.refs_index.add(positions, ref_hashes(std["agency"], std["record_id"]))
+        self.prepare()
         return positions
 
     def append_record(
@@ -225,6 +250,7 @@ class RecordColumns:
         self.record_id.append(key[1])
         self.keys.add_one(row, hashes.tolist())
         self.refs_index.add_one(row, [ref_hash(key)])
+        self.prepare()
         return row
 
     def row_of(self, key: tuple[str, str]) -> int | None:
@@ -250,6 +276,20 @@ class RecordColumns:
     def gather(self, rows: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
         """The kept standardised columns of some rows (the scorer's candidates)."""
         return {name: column.take(rows) for name, column in self.std.items()}
+
+    def gather_prepared(self, rows: npt.NDArray[np.int64]) -> PreparedCandidates:
+        """Some rows' prepared values (per-row keys cached across queries); needs ``prepared``."""
+        if self.prepared is None:
+            msg = "this index keeps no prepared rows"
+            raise ValueError(msg)
+        self.prepare()  # rows restored from a snapshot
+        return self.prepared.gather(rows.tolist())
+
+    def scoring_candidates(
+        self, rows: npt.NDArray[np.int64]
+    ) -> dict[str, npt.NDArray[Any]] | PreparedCandidates:
+        """What the scorer is given for some rows: prepared rows when kept, else columns."""
+        return self.gather(rows) if self.prepared is None else self.gather_prepared(rows)
 
     def rows_of_people(self, people: Iterable[int]) -> npt.NDArray[np.int64]:
         """Live rows belonging to the given person numbers (a scan; used on small sets only)."""

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons import Comparison, compare_one, default_comparisons
+from linkage.comparisons._kernels import PreparedCandidates
 from linkage.comparisons.comparison import comparison_from_dict
 from linkage.index import Scores
 from linkage.model import FellegiSunterModel
@@ -31,6 +32,9 @@ class ModelScorer:
         comparisons: the comparisons it was trained with (from the model file when stored).
         version: label reported with every answer.
     """
+
+    #: :meth:`score` takes :class:`PreparedCandidates` (the index keeps its rows prepared).
+    prepared_candidates = True
 
     def __init__(
         self, model: FellegiSunterModel, comparisons: tuple[Comparison, ...], version: str
@@ -72,7 +76,9 @@ class ModelScorer:
         """
         self.frequencies = {name: frequency_of(col) for name, col in self.tf_columns.items()}
 
-    def score(self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike]) -> Scores:
+    def score(
+        self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike] | PreparedCandidates
+    ) -> Scores:
         """Levels, field weights, match weights and probabilities of each candidate."""
         vectors = compare_one(
             query,

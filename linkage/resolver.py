@@ -77,6 +77,7 @@ class MasterPersonIndex:
             scorer.columns if scorer is not None else (),
             scorer_rules(scorer.comparison_names) if scorer is not None else None,
             max_block_size=max_block_size,
+            prepared=bool(getattr(scorer, "prepared_candidates", False)),
         )
         self.person_ids: list[str] = []
         self.number_of: dict[str, int] = {}
@@ -107,6 +108,7 @@ class MasterPersonIndex:
         from linkage.snapshot import load_snapshot
 
         if self.snapshot_path is not None and load_snapshot(self, self.snapshot_path):
+            self.columns.prepare()
             self._load_people()
             return
         self._rebuild()
@@ -286,7 +288,7 @@ class MasterPersonIndex:
             else:
                 person = reads.get_person(self, right)
                 rows = np.asarray(sorted(self.members[self.number_of[person.person_id]]))
-            gathered = self.columns.gather(rows)
+            gathered = self.columns.scoring_candidates(rows)
         scores = scorer.score(query, gathered)
         top = np.flatnonzero(scores.probability == scores.probability.max())
         with self.lock.read():

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from linkage.comparisons._kernels import PreparedCandidates
 from linkage.decision import MIN_PERSON_WEIGHT, person_columns
 from linkage.errors import PersonNotFoundError
 from linkage.index import RecordColumns, Scorer, Scores
@@ -44,7 +45,7 @@ class Gathered:
     """Candidate rows with copies of their columns, persons and keys (taken under the lock)."""
 
     rows: npt.NDArray[np.int64]
-    columns: dict[str, npt.NDArray[Any]]
+    columns: dict[str, npt.NDArray[Any]] | PreparedCandidates
     people: npt.NDArray[np.int32]
 
 
@@ -55,7 +56,7 @@ def candidates(
     rows = columns.candidates(hashes)
     if exclude is not None and len(rows):
         rows = rows[rows != (columns.row_of(exclude) or -1)]
-    return Gathered(rows, columns.gather(rows), columns.person[rows].copy())
+    return Gathered(rows, columns.scoring_candidates(rows), columns.person[rows].copy())
 
 
 def guarded(scorer: Scorer, scores: Scores, match: float) -> npt.NDArray[np.bool_]:

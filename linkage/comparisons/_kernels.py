@@ -16,7 +16,9 @@ a property test holds both equal. A level type without a kernel here makes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -69,11 +71,17 @@ class PreparedCandidates:
         n: int,
         values: dict[str, list[Any]],
         source: Callable[[str], list[Any] | None] | None = None,
+        *,
+        rows: list[int] | None = None,
+        store: PreparedRows | None = None,
     ) -> None:
         self.n = n
         self._values = values
         self._source = source
         self._derived: dict[object, list[Any]] = {}
+        #: rows of ``store`` these candidates are (per-row keys are cached there)
+        self._rows = rows
+        self._store = store
 
     def values(self, column: str) -> list[Any]:
         """Normalised values of ``column``."""
@@ -87,6 +95,9 @@ class PreparedCandidates:
 
     def as_columns(self) -> dict[str, npt.NDArray[Any]]:
         """The given columns as object arrays (for the generic path)."""
+        if self._store is not None:
+            for column in self._store.columns:
+                self.values(column)
         out = {}
         for column, values in self._values.items():
             array = np.empty(self.n, dtype=object)
@@ -102,6 +113,22 @@ class PreparedCandidates:
             found = self._derived[key] = build()
         return found
 
+    def keyed(self, key: object, columns: tuple[str, ...], key_of: Callable[..., Any]) -> list[Any]:
+        """``key_of(*values)`` of each candidate's ``columns``, built once per candidate.
+
+        Candidates gathered from a :class:`PreparedRows` reuse (and fill) its per-row cache.
+        """
+        found = self._derived.get(key)
+        if found is None:
+            if self._store is not None and self._rows is not None:
+                found = self._store.keyed(key, self._rows, columns, key_of)
+            elif len(columns) == 1:
+                found = [key_of(v) for v in self.values(columns[0])]
+            else:
+                found = [key_of(*vs) for vs in zip(*(self.values(c) for c in columns), strict=True)]
+            self._derived[key] = found
+        return found
+
     def present(self, columns: tuple[str, ...]) -> list[int]:
         """Positions of the candidates with at least one of ``columns`` present."""
         return self.derived(("present", *columns), lambda: self._present(columns))
@@ -110,7 +137,90 @@ class PreparedCandidates:
         if len(columns) == 1:
             return [i for i, v in enumerate(self.values(columns[0])) if v is not None]
         lists = [self.values(c) for c in columns]
-        return [i for i in range(self.n) if any(values[i] is not None for values in lists)]
+        every = len(lists)  # a candidate is absent when all its values are None
+        return [i for i, row in enumerate(zip(*lists, strict=True)) if row.count(None) != every]
+
+
+_UNSET: Any = object()
+
+
+class PreparedRows:
+    """Prepared values of every row of an append-only record store, and per-row keys.
+
+    Holds, per column, one normalised Python value per row (as
+    :class:`PreparedCandidates` holds them) and caches the kernels' derived keys per
+    row, so scoring a query against some rows only gathers list entries
+    (:meth:`gather`). Rows are never changed once added: a replaced record is a new row.
+    Keys are filled lazily by scoring threads; every writer of an entry writes the same
+    value, and list item reads and writes are atomic in CPython.
+
+    Args:
+        columns: the columns kept (others read as missing).
+    """
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(dict.fromkeys(columns))
+        self.values: dict[str, list[Any]] = {c: [] for c in self.columns}
+        self.size = 0
+        self._keys: dict[object, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def extend(self, start: int, values: Mapping[str, list[Any]]) -> None:
+        """Add rows ``start..`` (prepared values per column, equal lengths); earlier rows stay.
+
+        Rows already present are skipped (two threads catching up the same rows).
+        """
+        with self._lock:
+            count = len(next(iter(values.values()))) if values else 0
+            skip = self.size - start
+            if skip >= count:
+                return
+            if skip < 0:
+                msg = f"rows {self.size}..{start} were never prepared"
+                raise ValueError(msg)
+            for column in self.columns:
+                self.values[column].extend(values[column][skip:])
+            self.size = start + count
+
+    def gather(self, rows: Sequence[int]) -> PreparedCandidates:
+        """The candidates at ``rows`` (each below :attr:`size`)."""
+        rows = list(rows)
+        n = len(rows)
+        kept = self.values
+        if n == 1:
+            row = rows[0]
+
+            def get(values: list[Any]) -> list[Any]:
+                return [values[row]]
+        else:
+            pick = itemgetter(*rows) if n else (lambda values: ())
+
+            def get(values: list[Any]) -> list[Any]:
+                return list(pick(values))
+
+        def column(name: str) -> list[Any] | None:  # gathered on first use
+            found = kept.get(name)
+            return None if found is None else get(found)
+
+        return PreparedCandidates(n, {}, column, rows=rows, store=self)
+
+    def keyed(
+        self, key: object, rows: list[int], columns: tuple[str, ...], key_of: Callable[..., Any]
+    ) -> list[Any]:
+        """:meth:`PreparedCandidates.keyed` of ``rows``, each row's key computed once."""
+        cache = self._keys.get(key)
+        if cache is None:
+            cache = self._keys.setdefault(key, [])
+        if len(cache) < self.size:
+            cache.extend([_UNSET] * (self.size - len(cache)))
+        out = [cache[r] for r in rows]
+        if _UNSET in out:  # values compare unequal to the sentinel (identity fallback)
+            sources = [self.values.get(c) for c in columns]
+            for i, r in enumerate(rows):
+                if out[i] is _UNSET:
+                    args = [None if s is None else s[r] for s in sources]
+                    out[i] = cache[r] = key_of(*args)
+        return out
 
 
 def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
@@ -137,15 +247,15 @@ def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
 def _derived_exact(column: str, tag: object, transform: Callable[[str], Any]) -> Kernel:
     """Equal after ``transform`` (``None``: no key) of each present value."""
 
-    def keys(cands: PreparedCandidates) -> list[Any]:
-        return [None if v is None else transform(v) for v in cands.values(column)]
+    def key_of(v: Any) -> Any:
+        return None if v is None else transform(v)
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         key = None if value is None else transform(value)
         if key is None:
             return []
-        derived = cands.derived((tag, column), lambda: keys(cands))
+        derived = cands.keyed((tag, column), (column,), key_of)
         return [i for i in todo if derived[i] == key]
 
     return kernel
@@ -195,14 +305,15 @@ def _token_overlap(level: TokenOverlapLevel, column: str) -> Kernel:
     tokens = _tokens(level)
     tag = ("tokens", repr(level.params()))
 
+    def key_of(v: Any) -> Any:
+        return None if v is None else tokens(v)
+
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         mine = None if value is None else tokens(value)
         if not mine:
             return []
-        theirs = cands.derived(
-            (tag, column), lambda: [None if v is None else tokens(v) for v in cands.values(column)]
-        )
+        theirs = cands.keyed((tag, column), (column,), key_of)
         return [i for i in todo if (t := theirs[i]) is not None and not mine.isdisjoint(t)]
 
     return kernel
@@ -255,6 +366,10 @@ def _swapped_date(date: int) -> int | None:
     return None if month == day else date // 10000 * 10000 + day * 100 + month
 
 
+def _bcd_or_none(date: int | None) -> int | None:
+    return None if date is None else _bcd(date)
+
+
 def _transposed(column: str) -> Kernel:
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
@@ -273,9 +388,7 @@ def _one_digit(column: str) -> Kernel:
         if value is None:
             return []
         mine = _bcd(value)
-        theirs = cands.derived(
-            ("bcd", column), lambda: [None if v is None else _bcd(v) for v in cands.values(column)]
-        )
+        theirs = cands.keyed(("bcd", column), (column,), _bcd_or_none)
         out = []
         for i in todo:
             other = theirs[i]
@@ -300,11 +413,7 @@ def _years(level: _YearLevel, within: int) -> Kernel:
         mine = year(query.get(year_column), query.get(date_column))
         if mine is None:
             return []
-        ys, ds = cands.values(year_column), cands.values(date_column)
-        theirs = cands.derived(
-            ("years", year_column, date_column),
-            lambda: [year(y, d) for y, d in zip(ys, ds, strict=True)],
-        )
+        theirs = cands.keyed(("years", year_column, date_column), (year_column, date_column), year)
         return [i for i in todo if (t := theirs[i]) is not None and abs(t - mine) <= within]
 
     return kernel
@@ -333,10 +442,7 @@ def _alias(level: AliasLevel) -> Kernel:
         mine = frozenset(query.get(a) or ())
         my_name = name(query.get(g), query.get(f))
         aliases = cands.values(a)
-        names = cands.derived(
-            ("name", g, f),
-            lambda: [name(x, y) for x, y in zip(cands.values(g), cands.values(f), strict=True)],
-        )
+        names = cands.keyed(("name", g, f), (g, f), name)
         if not mine:
             if my_name is None:
                 return []

@@ -21,8 +21,9 @@ from linkage.comparisons import (
     prepare_candidates,
     term_frequencies,
 )
+from linkage.comparisons._kernels import PreparedRows
 from linkage.comparisons.levels import PARTICLES
-from linkage.comparisons.realtime import compare_one_generic
+from linkage.comparisons.realtime import compare_one_generic, python_values
 from linkage.errors import InvalidInputError
 
 ROOTS = {"BOB": "ROBERT", "ROB": "ROBERT", "LIZ": "ELIZABETH", "BETH": "ELIZABETH"}
@@ -248,6 +249,22 @@ def test_compare_matches_reference(rows: list[dict[str, Any]]) -> None:
                 np.testing.assert_allclose(many.tf[name], tf[mask], rtol=1e-6)
         generic = compare_one_generic(rows[lo], candidates, COMPARISONS, term_frequencies=tfs)
         np.testing.assert_array_equal(generic.gamma, vectors.gamma[mask])
+    # rows prepared once in a store (as the index keeps them), gathered per query in any
+    # order; the store's per-row keys are filled by one query and reused by the next
+    store = PreparedRows(frame.columns)
+    half = len(rows) // 2
+    store.extend(0, {c: python_values(frame[c][:half]) for c in frame.columns})
+    store.extend(half, {c: python_values(frame[c][half:]) for c in frame.columns})
+    for lo in range(len(rows) - 1):
+        mask = np.array([p[0] == lo for p in pairs])
+        later = list(range(lo + 1, len(rows)))
+        for order in (later, later[::-1]):
+            many = compare_one(rows[lo], store.gather(order), COMPARISONS, term_frequencies=tfs)
+            expected = vectors.gamma[mask] if order is later else vectors.gamma[mask][::-1]
+            np.testing.assert_array_equal(many.gamma, expected)
+            for name, tf in vectors.tf.items():
+                want = tf[mask] if order is later else tf[mask][::-1]
+                np.testing.assert_allclose(many.tf[name], want, rtol=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
