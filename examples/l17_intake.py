@@ -18,10 +18,11 @@ from server.gen.linkage.v1 import linkage_pb2_grpc as pb_grpc
 
 PARTIES = (
     ("R", pb.ROLE_RESPONDENT, dict(given_name="Jon", family_name="Smyth", dob="1984-07-02")),
+    # Known to agencies in the demo data as Jessica Hughes, born 1974-02-12.
     ("AFM", pb.ROLE_AFFECTED_FAMILY_MEMBER,
-     dict(given_name="Kate", family_name="Smyth", dob="1987-11-20", phone="0412 555 019")),
-    ("C1", pb.ROLE_CHILD, dict(given_name="Mia", family_name="Smyth", dob="2015-03-09")),
-    ("C2", pb.ROLE_CHILD, dict(given_name="Leo", family_name="Smyth", dob="2018-08-30")),
+     dict(given_name="Jess", family_name="Hughes", dob="12/02/1974")),
+    ("C1", pb.ROLE_CHILD, dict(given_name="Mia", family_name="Hughes", dob="2015-03-09")),
+    ("C2", pb.ROLE_CHILD, dict(given_name="Leo", family_name="Hughes", dob="2018-08-30")),
 )  # fmt: skip
 
 
