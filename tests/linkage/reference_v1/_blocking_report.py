@@ -4,73 +4,12 @@ What blocking produced: pair counts per rule, capped blocks, completeness."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import polars as pl
 
+from linkage._blocking_report import BlockingReport, CappedBlock, RuleReport
 
-@dataclass(frozen=True)
-class RuleReport:
-    """Pairs one rule produced: all of them, and those no earlier rule had."""
-
-    rule: str
-    pairs: int
-    new_pairs: int
-
-
-@dataclass(frozen=True)
-class CappedBlock:
-    """A block skipped because it held more than ``max_block_size`` records."""
-
-    rule: str
-    key: str
-    size: int
-
-
-@dataclass(frozen=True)
-class BlockingReport:
-    """What blocking produced; completeness figures only when truth is known.
-
-    Attributes:
-        n_records: records in the frame.
-        link_type: the link type used.
-        rules: per-rule pair counts, in rule order.
-        capped_blocks: blocks skipped for size.
-        total_pairs: distinct candidate pairs.
-        possible_pairs: all pairs allowed by the link type.
-        reduction_ratio: ``1 - total_pairs / possible_pairs``.
-        true_pairs: matching pairs allowed by the link type (from ``true_person_id``).
-        true_pairs_found: matching pairs among the candidates.
-        pairs_completeness: ``true_pairs_found / true_pairs``.
-    """
-
-    n_records: int
-    link_type: str
-    rules: tuple[RuleReport, ...]
-    capped_blocks: tuple[CappedBlock, ...]
-    total_pairs: int
-    possible_pairs: int
-    reduction_ratio: float
-    true_pairs: int | None = None
-    true_pairs_found: int | None = None
-    pairs_completeness: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dictionary for ``summary.json``."""
-        return {
-            "n_records": self.n_records,
-            "link_type": self.link_type,
-            "rules": [vars(r) for r in self.rules],
-            "capped_blocks": [vars(b) for b in self.capped_blocks],
-            "total_pairs": self.total_pairs,
-            "possible_pairs": self.possible_pairs,
-            "reduction_ratio": self.reduction_ratio,
-            "true_pairs": self.true_pairs,
-            "true_pairs_found": self.true_pairs_found,
-            "pairs_completeness": self.pairs_completeness,
-        }
+__all__ = ["BlockingReport", "CappedBlock", "RuleReport", "blocking_report"]
 
 
 def _choose2(counts: pl.Expr) -> pl.Expr:

@@ -10,73 +10,14 @@ true) labels gives true positives ``sum C(n_ij, 2)``, predicted pairs
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from linkage.errors import InvalidInputError
+from linkage.evaluate import ClusterMetrics, PairwiseMetrics, ThresholdF1
 
 ArrayLike = npt.ArrayLike | pl.Series
-
-
-@dataclass(frozen=True)
-class PairwiseMetrics:
-    """Pairwise precision, recall and F1 with their counts."""
-
-    precision: float
-    recall: float
-    f1: float
-    true_positives: int
-    predicted_pairs: int
-    true_pairs: int
-
-    def __getitem__(self, key: str) -> Any:
-        return asdict(self)[key]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dictionary for JSON."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ClusterMetrics:
-    """Exact-cluster and B-cubed precision, recall and F1."""
-
-    exact_precision: float
-    exact_recall: float
-    exact_f1: float
-    bcubed_precision: float
-    bcubed_recall: float
-    bcubed_f1: float
-    predicted_clusters: int
-    true_clusters: int
-
-    def __getitem__(self, key: str) -> Any:
-        return asdict(self)[key]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dictionary for JSON."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ThresholdF1:
-    """The threshold with the best pairwise F1 among scored candidate pairs."""
-
-    threshold: float
-    precision: float
-    recall: float
-    f1: float
-
-    def __getitem__(self, key: str) -> Any:
-        return asdict(self)[key]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dictionary for JSON."""
-        return asdict(self)
 
 
 def _series(values: ArrayLike, name: str) -> pl.Series:
