@@ -8,7 +8,7 @@ frame (batch), :func:`compare_one` one query against its candidates (real time).
 from __future__ import annotations
 
 from linkage.comparisons.comparison import Comparison, comparison_from_dict
-from linkage.comparisons.cross import AliasLevel, SwappedNamesLevel
+from linkage.comparisons.cross import AliasLevel, NameInOtherFieldLevel, SwappedNamesLevel
 from linkage.comparisons.date_levels import (
     DateOneDigitLevel,
     DateTransposedLevel,
@@ -43,7 +43,11 @@ from linkage.comparisons.library import (
     default_comparisons,
 )
 from linkage.comparisons.realtime import compare_one, prepare_candidates
-from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
+from linkage.comparisons.string_levels import (
+    DamerauLevenshteinLevel,
+    JaroWinklerLevel,
+    LevenshteinLevel,
+)
 
 __all__ = [
     "AddressComparison",
@@ -51,6 +55,7 @@ __all__ = [
     "AnyExactLevel",
     "Comparison",
     "ComparisonVectors",
+    "DamerauLevenshteinLevel",
     "DateComparison",
     "DateOneDigitLevel",
     "DateTransposedLevel",
@@ -66,6 +71,7 @@ __all__ = [
     "LevenshteinLevel",
     "MiddleNameComparison",
     "NameComparison",
+    "NameInOtherFieldLevel",
     "NicknameLevel",
     "PhoneComparison",
     "PhoneticLevel",

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from linkage.comparisons.cross import AliasLevel, SwappedNamesLevel
+from linkage.comparisons.cross import AliasLevel, NameInOtherFieldLevel, SwappedNamesLevel
 from linkage.comparisons.date_levels import (
     DateOneDigitLevel,
     DateTransposedLevel,
@@ -47,7 +47,11 @@ from linkage.comparisons.levels import (
     NicknameLevel,
     PhoneticLevel,
 )
-from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
+from linkage.comparisons.string_levels import (
+    DamerauLevenshteinLevel,
+    JaroWinklerLevel,
+    LevenshteinLevel,
+)
 
 Query = dict[str, Any]
 #: ``kernel(query, candidates, todo)``: the positions of ``todo`` (in order) the level matches.
@@ -343,13 +347,13 @@ def jaro_winkler_scores(
 
 
 def _levenshtein(level: LevenshteinLevel, column: str) -> Kernel:
-    limit = level.max_distance
+    limit, scorer = level.max_distance, level.metric.distance
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         if value is None:
             return []
-        distances = _scores(value, cands.values(column), todo, Levenshtein.distance, limit)
+        distances = _scores(value, cands.values(column), todo, scorer, limit)
         return [i for i, d in distances.items() if d <= limit]
 
     return kernel
@@ -382,23 +386,33 @@ def _transposed(column: str) -> Kernel:
     return kernel
 
 
-def _one_digit(column: str) -> Kernel:
+def _one_digit_apart(mine: int, other: int, transpositions: bool) -> bool:
+    """BCD dates one digit apart, or (``transpositions``) two adjacent digits swapped."""
+    x = mine ^ other
+    nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & 0x11111111
+    if not nibbles:
+        return False
+    low = nibbles & -nibbles
+    if nibbles == low:
+        return True
+    if not transpositions or nibbles != low | (low << 4) or low >= 1 << 28:
+        return False
+    digit = low * 0xF
+    return (mine & digit) == (other >> 4) & digit and (mine >> 4) & digit == other & digit
+
+
+def _one_digit(column: str, transpositions: bool) -> Kernel:
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         if value is None:
             return []
         mine = _bcd(value)
         theirs = cands.keyed(("bcd", column), (column,), _bcd_or_none)
-        out = []
-        for i in todo:
-            other = theirs[i]
-            if other is None:
-                continue
-            x = mine ^ other
-            nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & 0x11111111
-            if nibbles and not nibbles & (nibbles - 1):
-                out.append(i)
-        return out
+        return [
+            i
+            for i in todo
+            if (other := theirs[i]) is not None and _one_digit_apart(mine, other, transpositions)
+        ]
 
     return kernel
 
@@ -420,14 +434,45 @@ def _years(level: _YearLevel, within: int) -> Kernel:
 
 
 def _swapped(level: SwappedNamesLevel) -> Kernel:
+    g, f, threshold = level.given_column, level.family_column, level.threshold
+    similarity = JaroWinkler.normalized_similarity
+
+    def near(a: Any, b: Any) -> bool:
+        if threshold is None or a is None or b is None:
+            return False
+        return bool(similarity(a, b, score_cutoff=threshold) >= threshold)
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        qg, qf = query.get(g), query.get(f)
+        if qg is None and qf is None:
+            return []
+        given, family = cands.values(g), cands.values(f)
+        out = []
+        for i in todo:
+            first = qg is not None and family[i] == qg
+            second = qf is not None and given[i] == qf
+            if (
+                (first and second)
+                or (first and near(qf, given[i]))
+                or (second and near(qg, family[i]))
+            ):
+                out.append(i)
+        return out
+
+    return kernel
+
+
+def _name_in_other_field(level: NameInOtherFieldLevel) -> Kernel:
     g, f = level.given_column, level.family_column
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         qg, qf = query.get(g), query.get(f)
-        if qg is None or qf is None:
-            return []
         given, family = cands.values(g), cands.values(f)
-        return [i for i in todo if family[i] == qg and given[i] == qf]
+        return [
+            i
+            for i in todo
+            if (qg is not None and family[i] == qg) or (qf is not None and given[i] == qf)
+        ]
 
     return kernel
 
@@ -466,7 +511,7 @@ def kernel_for(level: Level) -> Kernel | None:
     if kind in (AnyExactLevel, PhoneticLevel):
         assert isinstance(level, AnyExactLevel)
         return _exact(level.any_columns, any)
-    if kind is LevenshteinLevel:
+    if kind in (LevenshteinLevel, DamerauLevenshteinLevel):
         assert isinstance(level, LevenshteinLevel)
         return _levenshtein(level, level._col())
     if kind is SuffixLevel:
@@ -482,7 +527,8 @@ def kernel_for(level: Level) -> Kernel | None:
     if kind is DateTransposedLevel:
         return _transposed(level._col())
     if kind is DateOneDigitLevel:
-        return _one_digit(level._col())
+        assert isinstance(level, DateOneDigitLevel)
+        return _one_digit(level._col(), level.transpositions)
     if kind is SameYearLevel:
         assert isinstance(level, SameYearLevel)
         return _years(level, 0)
@@ -492,6 +538,9 @@ def kernel_for(level: Level) -> Kernel | None:
     if kind is SwappedNamesLevel:
         assert isinstance(level, SwappedNamesLevel)
         return _swapped(level)
+    if kind is NameInOtherFieldLevel:
+        assert isinstance(level, NameInOtherFieldLevel)
+        return _name_in_other_field(level)
     if kind is AliasLevel:
         assert isinstance(level, AliasLevel)
         return _alias(level)

@@ -13,10 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
 
 from linkage.comparisons._codes import FrameCodes, Rows
 from linkage.comparisons._table import (
+    SMALL_BATCH,
     BoolArray,
     Csr,
     IndexArray,
@@ -29,16 +33,117 @@ from linkage.encoding import is_missing
 
 
 class SwappedNamesLevel(Level):
-    """Given and family names swapped: left given == right family and left family == right given."""
+    """Given and family names swapped: left given == right family and left family == right given.
+
+    With ``threshold``, one of the two swapped names may carry a typo: one agrees exactly,
+    the other has a Jaro-Winkler similarity of at least ``threshold``.
+    """
 
     kind = "swapped_names"
     cross = True
 
-    def __init__(self, given_column: str = "given_std", family_column: str = "family_std") -> None:
+    def __init__(
+        self,
+        given_column: str = "given_std",
+        family_column: str = "family_std",
+        *,
+        threshold: float | None = None,
+    ) -> None:
         _require(bool(given_column and family_column), "SwappedNamesLevel needs two columns")
+        _require(threshold is None or 0.0 < threshold <= 1.0, "threshold must be in (0, 1]")
         self.given_column = given_column
         self.family_column = family_column
+        self.threshold = None if threshold is None else float(threshold)
         self.label = "given and family swapped"
+        if self.threshold is not None:
+            self.label += f", one Jaro-Winkler >= {self.threshold:g}"
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.given_column, self.family_column)
+
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"given_column": self.given_column}
+        params["family_column"] = self.family_column
+        if self.threshold is not None:
+            params["threshold"] = self.threshold
+        return params
+
+    def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
+        g, f = self.given_column, self.family_column
+        given_as_family = table.equal(g, f, left, right)
+        family_as_given = table.equal(f, g, left, right)
+        both = given_as_family & family_as_given
+        if self.threshold is None:
+            return both
+        strings = {c: table.column(c) for c in (g, f)}
+
+        def near(a: str, b: str, at: npt.NDArray[np.intp]) -> BoolArray:
+            x, y = strings[a], strings[b]
+            ok = at[~x.null[left[at]] & ~y.null[right[at]]]
+            hit = np.zeros(len(left), dtype=bool)
+            hit[ok] = _similar(x.data[left[ok]], y.data[right[ok]], self.threshold or 1.0)
+            return hit
+
+        one = given_as_family ^ family_as_given
+        return (
+            both
+            | near(f, g, np.flatnonzero(one & given_as_family))
+            | near(g, f, np.flatnonzero(one & family_as_given))
+        )
+
+    def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
+        g, f = self.given_column, self.family_column
+        given, family = codes.codes(g), codes.codes(f)
+        given_as_family = codes.translated(g, f)[given[left]]
+        family_as_given = codes.translated(f, g)[family[left]]
+        first = (given_as_family >= 0) & (given_as_family == family[right])
+        second = (family_as_given >= 0) & (family_as_given == given[right])
+        both: BoolArray = first & second
+        if self.threshold is None:
+            return both
+        out = both.copy()
+        one = first ^ second
+        # the other name of the pair, present on both sides, scored for the few pairs left
+        for a, b, other in ((f, g, first), (g, f, second)):
+            at = np.flatnonzero(one & other)
+            ca, cb = codes.codes(a)[left[at]], codes.codes(b)[right[at]]
+            present = (ca >= 0) & (cb >= 0)
+            if present.any():
+                strings_a, strings_b = codes.strings(a), codes.strings(b)
+                similar = _similar(strings_a[ca[present]], strings_b[cb[present]], self.threshold)
+                out[at[present]] = similar
+        return out
+
+
+def _similar(a: npt.NDArray[Any], b: npt.NDArray[Any], threshold: float) -> BoolArray:
+    """Aligned strings with a Jaro-Winkler similarity of at least ``threshold``."""
+    scores = cpdist(
+        a,
+        b,
+        scorer=JaroWinkler.normalized_similarity,
+        score_cutoff=threshold,
+        dtype=np.float64,
+        workers=-1 if len(a) > SMALL_BATCH else 1,
+    )
+    mask: BoolArray = scores >= threshold
+    return mask
+
+
+class NameInOtherFieldLevel(Level):
+    """One record's given name is the other's family name (or the reverse).
+
+    A partial swap: the names were entered in the wrong fields and the other name differs
+    (replaced, or a different name in use).
+    """
+
+    kind = "name_in_other_field"
+    cross = True
+
+    def __init__(self, given_column: str = "given_std", family_column: str = "family_std") -> None:
+        _require(bool(given_column and family_column), "NameInOtherFieldLevel needs two columns")
+        self.given_column = given_column
+        self.family_column = family_column
+        self.label = "a name in the other name field"
 
     def columns(self) -> tuple[str, ...]:
         return (self.given_column, self.family_column)
@@ -48,17 +153,15 @@ class SwappedNamesLevel(Level):
 
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
         g, f = self.given_column, self.family_column
-        return table.equal(g, f, left, right) & table.equal(f, g, left, right)
+        return table.equal(g, f, left, right) | table.equal(f, g, left, right)
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         g, f = self.given_column, self.family_column
-        given_as_family = codes.translated(g, f)[codes.codes(g)[left]]
-        family_as_given = codes.translated(f, g)[codes.codes(f)[left]]
-        mask: BoolArray = (
-            (given_as_family >= 0)
-            & (given_as_family == codes.codes(f)[right])
-            & (family_as_given >= 0)
-            & (family_as_given == codes.codes(g)[right])
+        given, family = codes.codes(g), codes.codes(f)
+        given_as_family = codes.translated(g, f)[given[left]]
+        family_as_given = codes.translated(f, g)[family[left]]
+        mask: BoolArray = ((given_as_family >= 0) & (given_as_family == family[right])) | (
+            (family_as_given >= 0) & (family_as_given == given[right])
         )
         return mask
 

@@ -3,7 +3,8 @@
 The batch kernels read per-record integer arrays derived once per frame
 (:class:`_DateParts`): the date, the date with day and month swapped, and the
 date's eight digits packed four bits each (BCD), so "one digit different" is
-"exactly one non-zero nibble in the XOR" -- a few integer operations per pair.
+"exactly one non-zero nibble in the XOR" -- a few integer operations per pair
+(and "two adjacent digits swapped" two adjacent nibbles that swap).
 """
 
 from __future__ import annotations
@@ -111,31 +112,63 @@ class DateTransposedLevel(Level):
 
 
 class DateOneDigitLevel(Level):
-    """Full dates whose YYYYMMDD forms differ in exactly one digit (a typo)."""
+    """Full dates whose YYYYMMDD forms differ in exactly one digit (a typo).
+
+    With ``transpositions``, also two adjacent digits swapped (1973 and 1937).
+    """
 
     kind = "date_one_digit"
 
-    def __init__(self, column: str | None = None) -> None:
+    def __init__(self, column: str | None = None, *, transpositions: bool = False) -> None:
         self.column = column
+        self.transpositions = bool(transpositions)
         self.label = "one digit different"
+        if self.transpositions:
+            self.label += " or two adjacent digits swapped"
+
+    def params(self) -> dict[str, Any]:
+        return {"column": self.column, "transpositions": self.transpositions}
 
     def evaluate(self, table: ValueTable, left: IndexArray, right: IndexArray) -> BoolArray:
         ok, a, b = _dates(table, self._col(), left, right)
-        differing = np.zeros(len(ok), dtype=np.int64)
-        for power in range(8):
-            scale = 10**power
-            differing += (a // scale % 10) != (b // scale % 10)
+        da = np.stack([a // 10**p % 10 for p in range(8)])
+        db = np.stack([b // 10**p % 10 for p in range(8)])
+        differs = da != db
+        hit = differs.sum(axis=0) == 1
+        if self.transpositions:
+            for p in range(7):
+                others = np.delete(differs, [p, p + 1], axis=0).any(axis=0)
+                swapped = (da[p] == db[p + 1]) & (da[p + 1] == db[p]) & differs[p]
+                hit |= swapped & ~others
         out = np.zeros(len(left), dtype=bool)
-        out[ok] = differing == 1
+        out[ok] = hit
         return out
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         parts = _date_parts(codes, self._col())
-        x = parts.bcd[left] ^ parts.bcd[right]
-        nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & np.uint32(0x11111111)
-        one = (nibbles != 0) & ((nibbles & (nibbles - np.uint32(1))) == 0)
-        mask: BoolArray = one & ~parts.null[left] & ~parts.null[right]
+        a, b = parts.bcd[left], parts.bcd[right]
+        mask: BoolArray = _one_digit_bcd(a, b, transpositions=self.transpositions)
+        mask &= ~parts.null[left] & ~parts.null[right]
         return mask
+
+
+def _one_digit_bcd(
+    a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], *, transpositions: bool
+) -> BoolArray:
+    """One differing nibble of two BCD numbers, or (``transpositions``) two adjacent swapped."""
+    x = a ^ b
+    nibbles = (x | (x >> 1) | (x >> 2) | (x >> 3)) & np.uint32(0x11111111)
+    low = nibbles & (~nibbles + np.uint32(1))  # lowest differing nibble's bit
+    one: BoolArray = (nibbles != 0) & (nibbles == low)
+    if not transpositions:
+        return one
+    # exactly nibbles k and k+1 differ, and swapping them in a gives b's
+    pair = (nibbles == (low | (low << np.uint32(4)))) & (low < np.uint32(1 << 28))
+    digit = low * np.uint32(0xF)
+    lo_a, hi_a = a & digit, (a >> np.uint32(4)) & digit
+    lo_b, hi_b = b & digit, (b >> np.uint32(4)) & digit
+    swapped: BoolArray = pair & (lo_a == hi_b) & (hi_a == lo_b)
+    return one | swapped
 
 
 class _YearLevel(Level):

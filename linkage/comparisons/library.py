@@ -4,19 +4,26 @@ Level numbering (0 is always "null": a side is missing):
 
 ======================  ===========================================================
 given_name (tf)         1 exact given_std, 2 nickname root, 3 alias, 4 swapped,
-                        5 phonetic (metaphone or soundex), 6 JW>=0.92, 7 JW>=0.80, 8 else
+                        5 swapped with one typo (JW>=0.88), 6 phonetic (metaphone or
+                        soundex), 7 JW>=0.92, 8 JW>=0.80, 9 else
 family_name (tf)        1 exact family_std, 2 compound part, 3 alias, 4 swapped,
-                        5 phonetic, 6 JW>=0.92, 7 JW>=0.80, 8 else
+                        5 swapped with one typo, 6 phonetic, 7 JW>=0.92, 8 JW>=0.80,
+                        9 a name in the other name field, 10 else
 middle_name             1 exact, 2 initial agrees, 3 JW>=0.88, 4 else
-dob                     1 exact, 2 day/month transposed, 3 one digit, 4 same year,
-                        5 within 3 years, 6 else
+dob                     1 exact, 2 day/month transposed, 3 one digit or two adjacent
+                        digits swapped, 4 same year, 5 within 3 years, 6 else
 sex                     1 exact, 2 else
 address                 1 exact address_std, 2 same street number + name,
                         3 JW>=0.85, 4 same suburb or postcode, 5 else
-phone                   1 exact, 2 same last 8 digits, 3 Levenshtein<=1, 4 else
-email                   1 exact, 2 same local part, 3 Levenshtein<=1, 4 else
-id_<name>               1 exact, 2 Levenshtein<=1, 3 else
+phone                   1 exact, 2 same last 8 digits, 3 Damerau-Levenshtein<=1, 4 else
+email                   1 exact, 2 same local part, 3 Damerau-Levenshtein<=1, 4 else
+id_<name>               1 exact, 2 Damerau-Levenshtein<=1, 3 else
 ======================  ===========================================================
+
+Damerau-Levenshtein counts a swap of adjacent characters as one edit: the most
+common keying error in numbers. A partial swap (level 9 of family_name: one
+record's given name is the other's family name) is evidence about one name, so
+it is a level of one comparison only.
 
 Given and family names are term-frequency adjusted on level 1.
 """
@@ -27,7 +34,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from linkage.comparisons.comparison import Comparison
-from linkage.comparisons.cross import AliasLevel, SwappedNamesLevel
+from linkage.comparisons.cross import AliasLevel, NameInOtherFieldLevel, SwappedNamesLevel
 from linkage.comparisons.date_levels import (
     DateOneDigitLevel,
     DateTransposedLevel,
@@ -48,8 +55,11 @@ from linkage.comparisons.levels import (
     NicknameLevel,
     PhoneticLevel,
 )
-from linkage.comparisons.string_levels import JaroWinklerLevel, LevenshteinLevel
+from linkage.comparisons.string_levels import DamerauLevenshteinLevel, JaroWinklerLevel
 from linkage.errors import ConfigError
+
+#: Jaro-Winkler similarity of the name that carries a typo in a swap.
+SWAP_TYPO_THRESHOLD = 0.88
 
 
 class NameComparison(Comparison):
@@ -67,6 +77,7 @@ class NameComparison(Comparison):
         else:
             msg = f"part must be 'given' or 'family', got {part!r}"
             raise ConfigError(msg)
+        partial: list[Level] = [NameInOtherFieldLevel()] if part == "family" else []
         super().__init__(
             f"{part}_name",
             column,
@@ -75,9 +86,11 @@ class NameComparison(Comparison):
                 special,
                 AliasLevel(),
                 SwappedNamesLevel(),
+                SwappedNamesLevel(threshold=SWAP_TYPO_THRESHOLD),
                 PhoneticLevel([f"{part}_mph", f"{part}_sdx"]),
                 JaroWinklerLevel(0.92, fuzzy_column),
                 JaroWinklerLevel(0.80, fuzzy_column),
+                *partial,
                 ElseLevel(),
             ],
             tf_adjusted=True,
@@ -111,7 +124,7 @@ class DateComparison(Comparison):
         levels = [
             ExactLevel(),
             DateTransposedLevel(),
-            DateOneDigitLevel(),
+            DateOneDigitLevel(transpositions=True),
             SameYearLevel(year_column),
             YearsWithinLevel(within_years, year_column),
             ElseLevel(),
@@ -155,7 +168,7 @@ class PhoneComparison(Comparison):
     kind = "phone"
 
     def __init__(self, column: str = "phone_std") -> None:
-        levels = [ExactLevel(), SuffixLevel(8), LevenshteinLevel(1), ElseLevel()]
+        levels = [ExactLevel(), SuffixLevel(8), DamerauLevenshteinLevel(1), ElseLevel()]
         super().__init__("phone", column, levels)
 
 
@@ -165,12 +178,12 @@ class EmailComparison(Comparison):
     kind = "email"
 
     def __init__(self, column: str = "email_std") -> None:
-        levels = [ExactLevel(), EmailLocalPartLevel(), LevenshteinLevel(1), ElseLevel()]
+        levels = [ExactLevel(), EmailLocalPartLevel(), DamerauLevenshteinLevel(1), ElseLevel()]
         super().__init__("email", column, levels)
 
 
 class IdentifierComparison(Comparison):
-    """An agency identifier ``id_<name>_std``: exact, one typo, else."""
+    """An agency identifier ``id_<name>_std``: exact, one typo or transposition, else."""
 
     kind = "identifier"
 
@@ -178,7 +191,7 @@ class IdentifierComparison(Comparison):
         if not identifier or not identifier.replace("_", "").isalnum():
             msg = f"bad identifier name {identifier!r}"
             raise ConfigError(msg)
-        levels = [ExactLevel(), LevenshteinLevel(1), ElseLevel()]
+        levels = [ExactLevel(), DamerauLevenshteinLevel(1), ElseLevel()]
         super().__init__(f"id_{identifier}", f"id_{identifier}_std", levels)
 
 

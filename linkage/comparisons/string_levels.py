@@ -1,11 +1,13 @@
-"""String levels: Jaro-Winkler similarity and Levenshtein distance.
+"""String levels: Jaro-Winkler similarity, Levenshtein and Damerau-Levenshtein distance.
 
 In the batch path (:meth:`~linkage.comparisons.levels.Level.evaluate_pairs`)
 each level works on the integer codes of its column: equal codes are decided
 without looking at the strings, the rest are reduced to distinct value pairs
 (:func:`~linkage.comparisons._codes.distinct_pairs`) and only those are scored,
 then gathered back to the record pairs. Levenshtein <= 1 first drops the pairs
-that cannot be one edit apart (lengths, halves) with integer operations.
+that cannot be one edit apart (lengths, halves) with integer operations; the
+Damerau variant also keeps the pairs whose values agree outside the two middle
+characters (a transposition across the halves).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from linkage.comparisons._codes import FrameCodes, Rows, distinct_pairs, encode_strings
@@ -97,11 +99,36 @@ def _halves(codes: FrameCodes, column: str) -> npt.NDArray[np.int32]:
     return codes.memo(("halves", column), build)
 
 
-def _one_edit(codes: FrameCodes, column: str, left: Rows, right: Rows) -> BoolArray:
-    """Levenshtein distance at most 1, scoring only the pairs that could be that close.
+def _outer(codes: FrameCodes, column: str) -> npt.NDArray[np.int32]:
+    """Per distinct value: code of the value without its two middle characters (-1 missing).
 
-    Lengths must differ by at most one; values of equal length are then one substitution
-    apart at most, so one of their halves is identical (pigeonhole). Equal values match.
+    The middle pair straddles the halves of :func:`_halves`, so two values of one length
+    that differ by swapping it agree here and in neither half.
+    """
+
+    def build() -> npt.NDArray[np.int32]:
+        value = pl.col("v")
+        half = value.str.len_chars() // 2
+        frame = codes.values(column).to_frame("v")
+        outer = frame.select(
+            value.str.slice(0, (half - 1).clip(0)) + "\x00" + value.str.slice(half + 1)
+        ).to_series()
+        out = np.full(frame.height + 1, -1, dtype=np.int32)
+        out[:-1] = encode_strings(outer)[0]
+        return out
+
+    return codes.memo(("outer", column), build)
+
+
+def _one_edit(
+    codes: FrameCodes, column: str, left: Rows, right: Rows, *, transpositions: bool = False
+) -> BoolArray:
+    """Levenshtein (or, with ``transpositions``, Damerau) distance at most 1.
+
+    Only the pairs that could be that close are scored. Lengths must differ by at most
+    one; values of equal length are then one substitution apart at most, so one of their
+    halves is identical (pigeonhole), or an adjacent transposition leaves one half
+    identical or swaps the middle pair (:func:`_outer`). Equal values match.
     """
     values = codes.codes(column)
     a, b = values[left], values[right]
@@ -111,6 +138,9 @@ def _one_edit(codes: FrameCodes, column: str, left: Rows, right: Rows) -> BoolAr
     out: BoolArray = ok & (a == b)
     gap = np.abs(ha[:, 0] - hb[:, 0])
     same_half = (ha[:, 1] == hb[:, 1]) | (ha[:, 2] == hb[:, 2])
+    if transpositions:
+        outer = _outer(codes, column)
+        same_half |= outer[a] == outer[b]
     todo = np.flatnonzero(ok & (a != b) & ((gap == 1) | ((gap == 0) & same_half)))
     if len(todo):
         ua, ub, inverse = distinct_pairs(a[todo], b[todo], codes.n_values(column))
@@ -118,7 +148,7 @@ def _one_edit(codes: FrameCodes, column: str, left: Rows, right: Rows) -> BoolAr
         distances = cpdist(
             strings[ua],
             strings[ub],
-            scorer=Levenshtein.distance,
+            scorer=OSA.distance if transpositions else Levenshtein.distance,
             score_cutoff=1,
             workers=_workers(len(ua)),
         )
@@ -193,12 +223,15 @@ class LevenshteinLevel(Level):
     """Levenshtein (edit) distance at most ``max_distance``."""
 
     kind = "levenshtein"
+    #: rapidfuzz distance module (``distance(a, b, score_cutoff=...)``)
+    metric: Any = Levenshtein
+    name = "Levenshtein"
 
     def __init__(self, max_distance: int, column: str | None = None) -> None:
         _require(isinstance(max_distance, int) and max_distance >= 1, "max_distance must be >= 1")
         self.max_distance = max_distance
         self.column = column
-        self.label = f"Levenshtein <= {max_distance}"
+        self.label = f"{self.name} <= {max_distance}"
 
     def params(self) -> dict[str, Any]:
         return {"max_distance": self.max_distance, "column": self.column}
@@ -210,7 +243,7 @@ class LevenshteinLevel(Level):
             distances = cpdist(
                 a,
                 b,
-                scorer=Levenshtein.distance,
+                scorer=self.metric.distance,
                 score_cutoff=self.max_distance,
                 workers=-1 if len(ok) > SMALL_BATCH else 1,
             )
@@ -219,16 +252,30 @@ class LevenshteinLevel(Level):
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         if self.max_distance == 1:
-            return _one_edit(codes, self._col(), left, right)
+            transpositions = self.metric is OSA
+            return _one_edit(codes, self._col(), left, right, transpositions=transpositions)
         distances = _pair_distances(
             codes,
             self._col(),
             left,
             right,
-            scorer=Levenshtein.distance,
+            scorer=self.metric.distance,
             cutoff=self.max_distance,
             same=0.0,
             missing=np.inf,
         )
         mask: BoolArray = distances <= self.max_distance
         return mask
+
+
+class DamerauLevenshteinLevel(LevenshteinLevel):
+    """Damerau-Levenshtein distance at most ``max_distance``.
+
+    A swap of adjacent characters (2019 -> 2091, a common keying error in numbers)
+    is one edit. Computed as the optimal string alignment distance, equal to the unrestricted
+    Damerau-Levenshtein distance for one edit.
+    """
+
+    kind = "damerau_levenshtein"
+    metric = OSA
+    name = "Damerau-Levenshtein"

@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 
 from linkage.comparisons import (
     Comparison,
+    DamerauLevenshteinLevel,
     DateComparison,
     ElseLevel,
     JaroWinklerLevel,
@@ -29,6 +30,7 @@ from tests.linkage.test_comparisons_engine import (
     COMPARISONS,
     _all_pairs,
     _frame,
+    _osa,
     _person,
     reference,
 )
@@ -64,9 +66,13 @@ def dated_rows(draw: Any) -> list[dict[str, Any]]:
         date = draw(dates)
         year = date.year if date else draw(st.one_of(st.none(), st.integers(1900, 2030)))
         out.append({"dob_date": date, "dob_year": year})
-    # near misses: a digit changed, day and month swapped
+    # near misses: a digit changed, two digits of the year swapped, day and month swapped
     base = draw(st.dates(dt.date(1950, 1, 1), dt.date(2012, 12, 28)))
-    for other in (base.replace(day=base.day % 9 + 1), base.replace(year=base.year + 10)):
+    base = base.replace(day=min(base.day, 28))  # every year has it
+    decade, unit = divmod(base.year % 100, 10)
+    digits_swapped = base.replace(year=base.year - base.year % 100 + unit * 10 + decade)
+    near = (base.replace(day=base.day % 9 + 1), base.replace(year=base.year + 10), digits_swapped)
+    for other in near:
         out += [{"dob_date": base, "dob_year": base.year}, {"dob_date": other, "dob_year": None}]
     if base.day <= 12:
         swapped = base.replace(month=base.day, day=base.month)
@@ -140,4 +146,24 @@ def test_levenshtein_prefilter_matches_rapidfuzz(values: list[str | None], dista
             expected.append(0)
         else:
             expected.append(1 if Levenshtein.distance(a, b) <= distance else 2)
+    assert gamma == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text("ab1", max_size=7)), min_size=2, max_size=12))
+def test_damerau_prefilter_matches_reference(values: list[str | None]) -> None:
+    """The halves-and-middle-pair filter keeps every pair one edit or one swap apart."""
+    frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
+    comparison = Comparison("c", "c", [DamerauLevenshteinLevel(1), ElseLevel()])
+    pairs = _all_pairs(len(values))
+    left = np.array([p[0] for p in pairs], dtype=np.uint32)
+    right = np.array([p[1] for p in pairs], dtype=np.uint32)
+    gamma = compare(frame, left, right, [comparison]).gamma[:, 0].tolist()
+    expected = []
+    for i, j in pairs:
+        a, b = values[i], values[j]
+        if not a or not a.strip() or not b or not b.strip():
+            expected.append(0)
+        else:
+            expected.append(1 if _osa(a, b) <= 1 else 2)
     assert gamma == expected

@@ -39,6 +39,7 @@ GIVEN = [
     "SMITH",
     "MARY ANNE",
     "MARY",
+    "SMYTHE",
 ]
 FAMILY = [
     "SMITH",
@@ -51,6 +52,7 @@ FAMILY = [
     "VAN HALEN",
     "LEE",
     "LI",
+    "ROBERTS",
 ]
 DATES = [
     dt.date(1980, 3, 2),
@@ -59,8 +61,10 @@ DATES = [
     dt.date(1981, 3, 2),
     dt.date(1983, 7, 7),
     dt.date(1990, 3, 2),
+    dt.date(1908, 3, 2),
+    dt.date(1980, 3, 20),
 ]
-PHONES = ["+61398765432", "+61398765433", "0398765432", "+61411111111"]
+PHONES = ["+61398765432", "+61398765433", "+61398765423", "0398765432", "+61411111111"]
 EMAILS = ["jo@a.com", "jo@b.com", "ja@a.com", "xy@z.org"]
 ADDRESSES = [
     ("12 KING ST", "12", "KING ST"),
@@ -104,7 +108,7 @@ def _person(draw: Any) -> dict[str, Any]:
         "postcode_std": maybe(["3053", "3121"]),
         "phone_std": maybe(PHONES),
         "email_std": maybe(EMAILS),
-        "id_licence_std": maybe(["AB1234", "AB1235", "ZZ9999"]),
+        "id_licence_std": maybe(["AB1234", "AB1235", "AB1243", "BA1234", "ZZ9999"]),
     }
 
 
@@ -144,6 +148,40 @@ def _name(r: dict[str, Any]) -> str | None:
     return None
 
 
+def _osa(x: str, y: str) -> int:
+    """Optimal string alignment distance (edits and adjacent transpositions), by the table."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(y) + 1)] for i in range(len(x) + 1)]
+    for i in range(1, len(x) + 1):
+        for j in range(1, len(y) + 1):
+            cost = x[i - 1] != y[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and x[i - 1] == y[j - 2] and x[i - 2] == y[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(x)][len(y)]
+
+
+def _one_digit(x: str, y: str, transpositions: bool) -> bool:
+    differ = [i for i in range(8) if x[i] != y[i]]
+    if len(differ) == 1:
+        return True
+    i = differ[0] if differ else 0
+    return transpositions and differ == [i, i + 1] and x[i] == y[i + 1] and x[i + 1] == y[i]
+
+
+def _swapped(p: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> bool:
+    g, f = p["given_column"], p["family_column"]
+    first = a[g] is not None and a[g] == b[f]
+    second = a[f] is not None and a[f] == b[g]
+    threshold = p.get("threshold")
+    if threshold is None:
+        return first and second
+
+    def near(x: str | None, y: str | None) -> bool:
+        return x is not None and y is not None and JaroWinkler.similarity(x, y) >= threshold
+
+    return (first and (second or near(a[f], b[g]))) or (second and near(a[g], b[f]))
+
+
 def _level(kind: str, p: dict[str, Any], col: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     x, y = (a.get(col), b.get(col)) if isinstance(col, str) else (None, None)
     both = x is not None and y is not None
@@ -158,6 +196,8 @@ def _level(kind: str, p: dict[str, Any], col: str, a: dict[str, Any], b: dict[st
         return both and JaroWinkler.normalized_similarity(x, y) >= p["threshold"]
     if kind == "levenshtein":
         return both and Levenshtein.distance(x, y) <= p["max_distance"]
+    if kind == "damerau_levenshtein":
+        return both and _osa(x, y) <= p["max_distance"]
     if kind == "token_overlap":
         return both and bool(_tokens(x) & _tokens(y))
     if kind == "suffix":
@@ -176,15 +216,17 @@ def _level(kind: str, p: dict[str, Any], col: str, a: dict[str, Any], b: dict[st
             and (x.month != x.day)
         )
     if kind == "date_one_digit":
-        return both and sum(c != d for c, d in zip(_ymd(x), _ymd(y), strict=True)) == 1
+        return both and _one_digit(_ymd(x), _ymd(y), p["transpositions"])
     if kind in ("same_year", "years_within"):
         ya, yb = _year(a), _year(b)
         if ya is None or yb is None:
             return False
         return ya == yb if kind == "same_year" else abs(ya - yb) <= p["years"]
     if kind == "swapped_names":
+        return _swapped(p, a, b)
+    if kind == "name_in_other_field":
         g, f = p["given_column"], p["family_column"]
-        return a[g] is not None and a[f] is not None and a[g] == b[f] and a[f] == b[g]
+        return (a[g] is not None and a[g] == b[f]) or (a[f] is not None and a[f] == b[g])
     if kind == "alias":
         sa, sb = set(a["alias_names"] or []), set(b["alias_names"] or [])
         return bool(sa & sb) or _name(a) in sb or _name(b) in sa

@@ -12,6 +12,7 @@ from linkage.comparisons import (
     AliasLevel,
     AnyExactLevel,
     Comparison,
+    DamerauLevenshteinLevel,
     DateOneDigitLevel,
     DateTransposedLevel,
     ElseLevel,
@@ -21,6 +22,7 @@ from linkage.comparisons import (
     JaroWinklerLevel,
     Level,
     LevenshteinLevel,
+    NameInOtherFieldLevel,
     NicknameLevel,
     PhoneticLevel,
     SameYearLevel,
@@ -99,6 +101,13 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
     ("lev-one", LevenshteinLevel(1, "c"), "ABC1234", "ABC1235", True),
     ("lev-two", LevenshteinLevel(1, "c"), "ABC1234", "ABC1256", False),
     ("lev-two-allowed", LevenshteinLevel(2, "c"), "ABC1234", "ABC1256", True),
+    ("lev-transposition-is-two", LevenshteinLevel(1, "c"), "7200837", "7208037", False),
+    ("damerau-transposition", DamerauLevenshteinLevel(1, "c"), "7200837", "7208037", True),
+    ("damerau-middle-pair", DamerauLevenshteinLevel(1, "c"), "1234", "1324", True),
+    ("damerau-last-pair", DamerauLevenshteinLevel(1, "c"), "1234", "1243", True),
+    ("damerau-one-edit", DamerauLevenshteinLevel(1, "c"), "ABC1234", "ABC123", True),
+    ("damerau-two-swaps", DamerauLevenshteinLevel(1, "c"), "1234", "2143", False),
+    ("damerau-rotation", DamerauLevenshteinLevel(1, "c"), "123", "231", False),
     ("token-compound", TokenOverlapLevel("c"), "SMITH JONES", "JONES", True),
     ("token-none", TokenOverlapLevel("c"), "SMITH JONES", "BROWN", False),
     ("token-particle-only", TokenOverlapLevel("c"), "VAN DYKE", "VAN HALEN", False),
@@ -108,6 +117,35 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
     ("one-digit-day", DateOneDigitLevel("d"), D(1980, 3, 12), D(1980, 3, 13), True),
     ("one-digit-year", DateOneDigitLevel("d"), D(1980, 3, 12), D(1990, 3, 12), True),
     ("one-digit-two-digits", DateOneDigitLevel("d"), D(1980, 3, 12), D(1980, 4, 13), False),
+    ("one-digit-swap-off", DateOneDigitLevel("d"), D(1937, 4, 16), D(1973, 4, 16), False),
+    (
+        "digit-swap-year",
+        DateOneDigitLevel("d", transpositions=True),
+        D(1937, 4, 16),
+        D(1973, 4, 16),
+        True,
+    ),
+    (
+        "digit-swap-month-day",
+        DateOneDigitLevel("d", transpositions=True),
+        D(1910, 2, 10),
+        D(1910, 1, 20),
+        True,
+    ),
+    (
+        "digit-swap-still-one-digit",
+        DateOneDigitLevel("d", transpositions=True),
+        D(1980, 3, 12),
+        D(1980, 3, 13),
+        True,
+    ),
+    (
+        "digit-swap-not-adjacent",
+        DateOneDigitLevel("d", transpositions=True),
+        D(1937, 4, 16),
+        D(1937, 6, 14),
+        False,
+    ),
     (
         "same-year-full",
         SameYearLevel("y", "d"),
@@ -167,6 +205,48 @@ CASES: list[tuple[str, Level, Any, Any, bool]] = [
         False,
     ),
     (
+        "swapped-one-typo",
+        SwappedNamesLevel("g", "f", threshold=0.88),
+        {"g": "GABRIELLE", "f": "LANGER"},
+        {"g": "LAZNGER", "f": "GABRIELLE"},
+        True,
+    ),
+    (
+        "swapped-one-typo-needs-threshold",
+        SwappedNamesLevel("g", "f"),
+        {"g": "GABRIELLE", "f": "LANGER"},
+        {"g": "LAZNGER", "f": "GABRIELLE"},
+        False,
+    ),
+    (
+        "swapped-other-name-differs",
+        SwappedNamesLevel("g", "f", threshold=0.88),
+        {"g": "GABRIELLE", "f": "LANGER"},
+        {"g": "HOWIE", "f": "GABRIELLE"},
+        False,
+    ),
+    (
+        "swapped-both-typos",
+        SwappedNamesLevel("g", "f", threshold=0.88),
+        {"g": "GABRIELLE", "f": "LANGER"},
+        {"g": "LAZNGER", "f": "GABRIELE"},
+        False,
+    ),
+    (
+        "name-in-other-field",
+        NameInOtherFieldLevel("g", "f"),
+        {"g": "FLYNN", "f": "WELLER"},
+        {"g": "WELLER", "f": "EBONY"},
+        True,
+    ),
+    (
+        "name-in-same-field-only",
+        NameInOtherFieldLevel("g", "f"),
+        {"g": "FLYNN", "f": "WELLER"},
+        {"g": "EBONY", "f": "WELLER"},
+        False,
+    ),
+    (
         "alias-is-other-name",
         AliasLevel("a", "g", "f"),
         {"a": ["BOB SMITH"], "g": "ROBERT", "f": "JONES"},
@@ -212,6 +292,8 @@ def test_level(level: Level, left: Any, right: Any, expected: bool) -> None:
         lambda: JaroWinklerLevel(0),
         lambda: JaroWinklerLevel(1.5),
         lambda: LevenshteinLevel(0),
+        lambda: DamerauLevenshteinLevel(0),
+        lambda: SwappedNamesLevel(threshold=0),
         lambda: SuffixLevel(0),
         lambda: YearsWithinLevel(0),
         lambda: AnyExactLevel([]),
@@ -222,6 +304,8 @@ def test_level(level: Level, left: Any, right: Any, expected: bool) -> None:
         "jw-zero",
         "jw-above-one",
         "lev-zero",
+        "damerau-zero",
+        "swap-threshold-zero",
         "suffix-zero",
         "years-zero",
         "any-empty",
@@ -261,12 +345,15 @@ def test_default_comparisons_round_trip_and_numbering() -> None:
         assert comparison.level_labels[-1] == "else"
     given = comparisons[0]
     assert given.tf_adjusted
-    assert given.level_labels[1:5] == (
+    assert given.level_labels[1:6] == (
         "exact",
         "same nickname root",
         "alias agrees",
         "given and family swapped",
+        "given and family swapped, one Jaro-Winkler >= 0.88",
     )
+    family = comparisons[1]
+    assert family.level_labels[-2:] == ("a name in the other name field", "else")
     assert comparisons[-1].column == "id_licence_std"
 
 
