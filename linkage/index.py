@@ -218,8 +218,12 @@ class RecordColumns:
     def append_frame(
         self, std: pl.DataFrame, person: npt.ArrayLike, probability: npt.ArrayLike,
         outcome: npt.ArrayLike,
+        keys: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]] | None = None,
     ) -> npt.NDArray[np.int64]:  # fmt: skip
-        """Append standardised rows of new keys (bulk load); returns their positions."""
+        """Append standardised rows of new keys (bulk load); returns their positions.
+
+        ``keys`` is :func:`~linkage.record_keys.frame_key_hashes` of ``std`` when known.
+        """
         count = std.height
         if count == 0:
             return np.empty(0, np.int64)
@@ -231,12 +235,40 @@ class RecordColumns:
                 column.extend_series(pl.Series(name, [None] * count, dtype=pl.Utf8))
         self.agency.extend_series(std["agency"])
         self.record_id.extend_series(std["record_id"])
-        rows, hashes = frame_key_hashes(std, self.rules)
+        rows, hashes = keys if keys is not None else frame_key_hashes(std, self.rules)
         self.keys.add(rows.astype(np.int64) + start, hashes)
         positions = np.arange(start, start + count, dtype=np.int64)
         self.refs_index.add(positions, ref_hashes(std["agency"], std["record_id"]))
         self.prepare()
         return positions
+
+    def reserve(
+        self, std: pl.DataFrame, keys: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]
+    ) -> int:
+        """Append rows that are not alive yet (a group upsert's); returns the first row.
+
+        Needs no lock beside readers: the rows' values and postings are written while
+        the rows are dead and before they are counted; the caller makes each alive
+        (``person``, ``probability``, ``outcome``, ``alive``) under the write side.
+        ``keys`` is :func:`~linkage.record_keys.frame_key_hashes` of ``std``.
+        """
+        start, count = self.n, std.height
+        self._grow(start + count)  # rows past ``n`` are zero: dead
+        for name, column in self.std.items():
+            if name in std.columns:
+                column.extend_series(std[name])
+            else:
+                column.extend_series(pl.Series(name, [None] * count, dtype=pl.Utf8))
+        self.agency.extend_series(std["agency"])
+        self.record_id.extend_series(std["record_id"])
+        rows = np.arange(start, start + count, dtype=np.int64)
+        if self.prepared is not None and self.prepared.size == start:
+            values = {name: python_values(column.take(rows)) for name, column in self.std.items()}
+            self.prepared.extend(start, values)
+        self.keys.add(keys[0].astype(np.int64) + start, keys[1], merge=False)
+        self.refs_index.add(rows, ref_hashes(std["agency"], std["record_id"]), merge=False)
+        self.n = start + count
+        return start
 
     def append_record(
         self, std: Mapping[str, Any], key: tuple[str, str], person: int, probability: float,
@@ -290,6 +322,29 @@ class RecordColumns:
     ) -> dict[str, npt.NDArray[Any]] | PreparedCandidates:
         """What the scorer is given for some rows: prepared rows when kept, else columns."""
         return self.gather(rows) if self.prepared is None else self.gather_prepared(rows)
+
+    def frame_of(self, rows: npt.NDArray[np.int64], schema: Mapping[str, Any]) -> pl.DataFrame:
+        """The kept standardised columns of some rows as a frame of the given dtypes."""
+        series = []
+        for name, column in self.std.items():
+            if column.kind == "text":
+                values = column.values[column.data[rows]].tolist()
+                series.append(pl.Series(name, values, dtype=pl.Utf8))
+            else:
+                series.append(column.to_series(name, rows))
+        frame = pl.DataFrame(series)
+        return frame.cast({n: schema[n] for n in frame.columns if n in schema})
+
+    def fold_keys(self, lock: Any) -> None:
+        """Fold recent key postings into the sorted bases; sorts outside ``lock``, swaps inside.
+
+        Call from the (single) writer: nothing else changes the postings meanwhile.
+        """
+        for index in (self.keys, self.refs_index):
+            if index.wants_merge:
+                merged = index.merged()
+                with lock:
+                    index.install(merged)
 
     def rows_of_people(self, people: Iterable[int]) -> npt.NDArray[np.int64]:
         """Live rows belonging to the given person numbers (a scan; used on small sets only)."""

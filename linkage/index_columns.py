@@ -25,7 +25,8 @@ NUMBER_COLUMNS = frozenset({"dob_year", "dob_month", "dob_day"})
 DATE_COLUMNS = frozenset({"dob_date"})
 LIST_COLUMNS = frozenset({"alias_names"})
 _LIST_SEP = "\x1e"
-_MERGE_AFTER = 100_000
+_MERGE_AFTER = 200_000
+_SMALL_BLOCK = 8192  # blocks up to this size are encoded in Python (polars costs more)
 
 
 def kind_of(name: str) -> Kind:
@@ -72,6 +73,10 @@ class ValueColumn:
             block = series.cast(pl.Float64).fill_null(np.nan).to_numpy()
         elif self.kind == "date":
             block = series.cast(pl.Date).to_numpy().astype("datetime64[D]")
+        elif len(series) <= _SMALL_BLOCK:
+            block = self._encode_small(
+                (series if self.kind == "list" else series.cast(pl.Utf8)).to_list()
+            )
         else:
             text = series.list.join(_LIST_SEP) if self.kind == "list" else series.cast(pl.Utf8)
             encoded = encode(text)
@@ -82,6 +87,25 @@ class ValueColumn:
             self._add_values(values)
         self.data[start : start + len(series)] = block
         self.size = start + len(series)
+
+    def _encode_small(self, items: list[Any]) -> npt.NDArray[np.int32]:
+        """Codes of a few text or list values, new distinct values added (no polars)."""
+        table: dict[Any, int] = {}
+        codes = []
+        for item in items:
+            if item is not None and self.kind == "list":
+                joined = _LIST_SEP.join(v for v in item if v is not None)
+                item = tuple(joined.split(_LIST_SEP)) if joined.strip() else None
+            elif item is not None and not item.strip():
+                item = None
+            if item is None:
+                codes.append(-1)
+            else:
+                codes.append(table.setdefault(item, len(table)))
+        array = np.asarray(codes, dtype=np.int32)
+        block = np.where(array >= 0, array + self.n_values, 0)
+        self._add_values(list(table))
+        return block
 
     def _add_values(self, values: Sequence[Any]) -> None:
         self.values = _grown(self.values, self.n_values + len(values), None)
@@ -132,7 +156,12 @@ class ValueColumn:
 
 
 class HashIndex:
-    """64-bit key hash -> rows: a sorted base plus recent postings."""
+    """64-bit key hash -> rows: a sorted base plus recent postings.
+
+    Writers fold the recent postings into the base with :meth:`merged` (no lock
+    needed: only the writer changes the index) and :meth:`install` the result
+    under the write side, so readers never wait for the sort.
+    """
 
     def __init__(self) -> None:
         self.base_hash = np.empty(0, np.uint64)
@@ -140,14 +169,29 @@ class HashIndex:
         self.delta: dict[int, list[int]] = {}
         self.delta_size = 0
 
-    def add(self, rows: npt.NDArray[Any], hashes: npt.NDArray[np.uint64]) -> None:
-        """Add postings (bulk: merged into the base when large)."""
-        if len(rows) > _MERGE_AFTER // 4 or self.delta_size + len(rows) > _MERGE_AFTER:
+    @property
+    def wants_merge(self) -> bool:
+        """Enough recent postings that folding them into the base pays."""
+        return self.delta_size > _MERGE_AFTER
+
+    def add(
+        self, rows: npt.NDArray[Any], hashes: npt.NDArray[np.uint64], *, merge: bool = True
+    ) -> None:
+        """Add postings (bulk: merged into the base when large, unless ``merge`` is false:
+        then the base arrays are left alone, as readers without a lock need)."""
+        if merge and len(rows) > _MERGE_AFTER // 4:
             self.merge(rows.astype(np.uint32), hashes)
             return
+        delta = self.delta
         for h, row in zip(hashes.tolist(), rows.tolist(), strict=True):
-            self.delta.setdefault(h, []).append(row)
+            found = delta.get(h)
+            if found is None:
+                delta[h] = [row]
+            else:
+                found.append(row)
         self.delta_size += len(rows)
+        if merge and self.delta_size > 4 * _MERGE_AFTER:  # a writer that never folds
+            self.merge(np.empty(0, np.uint32), np.empty(0, np.uint64))
 
     def add_one(self, row: int, hashes: Iterable[int]) -> None:
         """Add one row's postings."""
@@ -156,20 +200,66 @@ class HashIndex:
             self.delta.setdefault(h, []).append(row)
             count += 1
         self.delta_size += count
-        if self.delta_size > _MERGE_AFTER:
+        if self.delta_size > 4 * _MERGE_AFTER:  # a writer that never folds
             self.merge(np.empty(0, np.uint32), np.empty(0, np.uint64))
 
-    def merge(self, rows: npt.NDArray[np.uint32], hashes: npt.NDArray[np.uint64]) -> None:
-        """Fold the recent postings (and ``rows``/``hashes``) into the sorted base."""
+    def merged(
+        self,
+        rows: npt.NDArray[np.uint32] | None = None,
+        hashes: npt.NDArray[np.uint64] | None = None,
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
+        """The base with the recent postings (and ``rows``/``hashes``) folded in; no change."""
         delta_h = np.fromiter(
             (h for h, rs in self.delta.items() for _ in rs), np.uint64, self.delta_size
         )
         delta_r = np.fromiter((r for rs in self.delta.values() for r in rs), np.uint32)
-        all_h = np.concatenate([self.base_hash, delta_h, hashes])
-        all_r = np.concatenate([self.base_rows, delta_r, rows.astype(np.uint32)])
-        order = np.argsort(all_h, kind="stable")
-        self.base_hash, self.base_rows = all_h[order], all_r[order]
+        if rows is not None and hashes is not None and len(rows):
+            delta_h = np.concatenate([delta_h, hashes])
+            delta_r = np.concatenate([delta_r, rows.astype(np.uint32)])
+        if len(delta_h) == 0:
+            return self.base_hash, self.base_rows
+        order = np.argsort(delta_h, kind="stable")
+        delta_h, delta_r = delta_h[order], delta_r[order]
+        at = np.searchsorted(self.base_hash, delta_h, side="right")
+        return np.insert(self.base_hash, at, delta_h), np.insert(self.base_rows, at, delta_r)
+
+    def install(self, merged: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]) -> None:
+        """Replace the base by :meth:`merged`'s result and forget the recent postings."""
+        self.base_hash, self.base_rows = merged
         self.delta, self.delta_size = {}, 0
+
+    def merge(self, rows: npt.NDArray[np.uint32], hashes: npt.NDArray[np.uint64]) -> None:
+        """Fold the recent postings (and ``rows``/``hashes``) into the sorted base."""
+        self.install(self.merged(rows, hashes))
+
+    def counts(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Postings per hash (vectorised over the base)."""
+        lo = np.searchsorted(self.base_hash, hashes, side="left")
+        out = np.searchsorted(self.base_hash, hashes, side="right") - lo
+        if self.delta:
+            delta = self.delta
+            extra = [len(delta.get(h, ())) for h in hashes.tolist()]
+            out = out + np.asarray(extra, dtype=np.int64)
+        return out.astype(np.int64)
+
+    def postings(
+        self, hashes: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every posting of the hashes as (position in ``hashes``, row) arrays."""
+        lo = np.searchsorted(self.base_hash, hashes, side="left")
+        n = np.searchsorted(self.base_hash, hashes, side="right") - lo
+        owner = np.repeat(np.arange(len(hashes), dtype=np.int64), n)
+        offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(n) - n - lo, n)
+        rows = self.base_rows[offsets].astype(np.int64)
+        if self.delta:
+            delta = self.delta
+            extra = [(i, delta[h]) for i, h in enumerate(hashes.tolist()) if h in delta]
+            if extra:
+                owner = np.concatenate(
+                    [owner, np.repeat([i for i, _ in extra], [len(r) for _, r in extra])]
+                ).astype(np.int64)
+                rows = np.concatenate([rows, [r for _, rs in extra for r in rs]]).astype(np.int64)
+        return owner, rows
 
     def lookup(self, hashes: npt.NDArray[np.uint64], max_size: int) -> npt.NDArray[np.int64]:
         """Distinct rows posted under any of ``hashes``; keys with more rows are skipped."""

@@ -16,11 +16,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage.comparisons import Comparison, compare_one, default_comparisons
+from linkage.comparisons import Comparison, compare, compare_one, default_comparisons
 from linkage.comparisons._kernels import PreparedCandidates
+from linkage.comparisons._table import python_value
 from linkage.comparisons.comparison import comparison_from_dict
 from linkage.index import Scores
 from linkage.model import FellegiSunterModel
+from linkage.model._lookup import _SMALL as _PAIRED_SUM_FROM
 from linkage.standardise import standardise, standardise_record
 
 
@@ -91,3 +93,52 @@ class ModelScorer:
         weight = self.model.match_weight(vectors.gamma, tf)
         probability = np.asarray(self.model.match_probability(weight), dtype=np.float64)
         return Scores(weight, probability, field_weights, vectors.gamma)
+
+    def score_pairs(
+        self,
+        frame: pl.DataFrame,
+        left: npt.NDArray[np.int64],
+        right: npt.NDArray[np.int64],
+        per_query: npt.NDArray[np.int64],
+    ) -> Scores:
+        """Scores of many queries' candidates at once, equal to :meth:`score` per query.
+
+        Args:
+            frame: standardised rows holding the queries and their candidates.
+            left: the query row of each pair (the query side of :meth:`score`).
+            right: the candidate row of each pair.
+            per_query: per pair, how many candidates its query has: the model sums field
+                weights in another order from ``_PAIRED_SUM_FROM`` rows on, so pairs are
+                summed in calls of the size :meth:`score` would make.
+        """
+        vectors = compare(frame, left, right, self.comparisons)
+        gamma = vectors.gamma
+        tf: dict[str, npt.NDArray[np.float32]] = {}
+        for j, comparison in enumerate(self.comparisons):
+            if not comparison.tf_adjusted:
+                continue
+            table = self.frequencies.get(comparison.name, {})
+            queries = np.unique(left)
+            if comparison.column in frame.columns:
+                values = frame[comparison.column].gather(queries).to_list()
+            else:
+                values = [None] * len(queries)
+            known = [python_value(v) for v in values]
+            by_query = np.asarray(
+                [np.nan if v is None else table.get(v, np.nan) for v in known], dtype=np.float64
+            )
+            frequency = by_query[np.searchsorted(queries, left)].astype(np.float32)
+            tf[comparison.name] = np.where(gamma[:, j] == 1, frequency, np.float32(np.nan))
+        field_weights = self.model.field_weights(gamma, tf or None).astype(np.float64)
+        weight = np.empty(len(gamma), dtype=np.float64)
+        small = np.flatnonzero(per_query < _PAIRED_SUM_FROM)
+        step = _PAIRED_SUM_FROM - 1
+        parts = [small[i : i + step] for i in range(0, len(small), step)]
+        parts.append(np.flatnonzero(per_query >= _PAIRED_SUM_FROM))
+        for at in parts:
+            if len(at):
+                weight[at] = self.model.match_weight(
+                    gamma[at], {k: v[at] for k, v in tf.items()} or None
+                )
+        probability = np.asarray(self.model.match_probability(weight), dtype=np.float64)
+        return Scores(weight, probability, field_weights, gamma)

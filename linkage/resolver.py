@@ -16,7 +16,7 @@ before the in-memory index changes and before the caller hears of it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -253,6 +253,22 @@ class MasterPersonIndex:
         from linkage.resolver_ops import upsert
 
         return upsert(self, record)
+
+    def upsert_many(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> list[UpsertResult | LinkageError]:
+        """Upsert records in order in one durable commit, as many :meth:`upsert` calls would.
+
+        The group is standardised, blocked, compared and scored at once
+        (:mod:`linkage.resolver_group`); a record with a missing key gets its error in
+        its place and the others are still upserted.
+
+        Raises:
+            ModelNotFittedError: no model is loaded.
+        """
+        from linkage.resolver_group import upsert_many
+
+        return upsert_many(self, records)
 
     def delete(self, agency: str, record_id: str) -> tuple[str, bool, list[str]]:
         """Delete a record; returns (person_id, person removed, ids split off).

@@ -6,11 +6,10 @@ store transaction and changes memory only alongside the store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from linkage import resolver_reads as reads
 from linkage.errors import RecordNotFoundError
@@ -57,9 +56,9 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
             if mpi.store.get_attributes(agency, record_id) == attributes:
                 existing = mpi.store.get_record(agency, record_id)
                 if existing is not None:
-                    return _replay(mpi, existing)
+                    return replay(mpi, existing)
             with mpi.lock:
-                _remove_row(mpi, key)
+                remove_row(mpi, key)
         best = reads.best_per_person(mpi, query, reads.candidates(mpi.columns, hashes, key))
         ranked = sorted(
             ((p, c.probability, reads.band_of(mpi, c)) for p, c in best.items()),
@@ -67,21 +66,33 @@ def upsert(mpi: MasterPersonIndex, record: Mapping[str, Any]) -> UpsertResult:
         )
         in_match = [(p, prob) for p, prob, band in ranked if band == "match"]
         in_review = [(p, prob) for p, prob, band in ranked if band == "review"]
+
+        def place(person: int, probability: float, outcome: int) -> int:
+            return mpi.columns.append_record(query, key, person, probability, outcome, hashes)
+
         with mpi.lock:
-            result = _decide(mpi, key, attributes, query, hashes, in_match, in_review)
+            result = decide(mpi, key, attributes, in_match, in_review, place)
+        mpi.columns.fold_keys(mpi.lock)
     return result
 
 
-def _decide(
+#: ``place(person, probability, outcome)``: the record's row in memory (appended or reserved).
+Place = Callable[[int, float, int], int]
+
+
+def decide(
     mpi: MasterPersonIndex,
     key: tuple[str, str],
     attributes: dict[str, Any],
-    query: Mapping[str, Any],
-    hashes: npt.NDArray[np.uint64],
     in_match: list[tuple[int, float]],
     in_review: list[tuple[int, float]],
+    place: Place,
 ) -> UpsertResult:
-    """Join, create or merge identities for a scored record; write it (hold the write side)."""
+    """Join, create or merge identities for a scored record; write it (hold the write side).
+
+    ``in_match`` and ``in_review``: (person, probability) of the identities in the match
+    and review bands, best first.
+    """
     t = mpi.thresholds
     merged: list[str] = []
     outcome: Outcome
@@ -110,9 +121,7 @@ def _decide(
         _flag(mpi, ReviewFlag(pid, mpi.person_ids[other], prob, *key))
     stored = StoredRecord(*key, pid, outcome, probability, {}, {}, mpi.store.next_seq())
     mpi.store.put_rows([record_row(stored, encode_json(attributes))])
-    row = mpi.columns.append_record(
-        query, key, person, probability, OUTCOMES.index(outcome), hashes
-    )
+    row = place(person, probability, OUTCOMES.index(outcome))
     mpi.members.setdefault(person, set()).add(row)
     return UpsertResult(
         *key,
@@ -124,7 +133,7 @@ def _decide(
     )
 
 
-def _replay(mpi: MasterPersonIndex, stored: StoredRecord) -> UpsertResult:
+def replay(mpi: MasterPersonIndex, stored: StoredRecord) -> UpsertResult:
     """The result of an upsert that changes nothing (idempotent repeat)."""
     key = (stored.agency, stored.record_id)
     flags = sorted(
@@ -146,14 +155,14 @@ def delete(mpi: MasterPersonIndex, agency: str, record_id: str) -> tuple[str, bo
         if mpi.columns.row_of(key) is None:
             msg = f"no record ({agency!r}, {record_id!r})"
             raise RecordNotFoundError(msg)
-        pid, removed, split = _remove_row(mpi, key)
+        pid, removed, split = remove_row(mpi, key)
         mpi.store.delete_record(agency, record_id)
         if removed:
             mpi.store.remove_person(pid)
     return pid, removed, split
 
 
-def _remove_row(mpi: MasterPersonIndex, key: tuple[str, str]) -> tuple[str, bool, list[str]]:
+def remove_row(mpi: MasterPersonIndex, key: tuple[str, str]) -> tuple[str, bool, list[str]]:
     """Take a record's row out of its identity; split what no longer links."""
     row = mpi.columns.kill(key)
     person = int(mpi.columns.person[row])
@@ -223,7 +232,8 @@ def _merge(
     mpi.columns.person[rows] = survivor
     mpi.members.setdefault(survivor, set()).update(rows)
     spid, mpid = mpi.person_ids[survivor], mpi.person_ids[merged]
-    mpi.store.set_person(mpi.columns.refs(rows), spid)
+    # the trigger's stored row too: an update still points at its old identity until written
+    mpi.store.set_person([*mpi.columns.refs(rows), key], spid)
     event = MergeEvent(spid, mpid, probability, key[0], key[1], now())
     mpi.store.add_merge(event)
     mpi.merges.append(event)

@@ -12,15 +12,33 @@ default, so a committed transaction survives a process kill and a power cut.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from linkage.store_rows import (
+    MergeEvent,
+    ReviewFlag,
+    StoredRecord,
+    decode_attributes,
+    decode_record,
+    encode_json,
+    now,
+    record_row,
+)
+
+__all__ = [
+    "MergeEvent",
+    "ReviewFlag",
+    "Store",
+    "StoredRecord",
+    "encode_json",
+    "now",
+    "record_row",
+]
 
 SCHEMA_VERSION = "1"
 
@@ -62,54 +80,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 
 Synchronous = Literal["FULL", "NORMAL"]
 _PUT = "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """One agency record as stored.
-
-    Attributes:
-        agency: agency code.
-        record_id: the agency's key.
-        person_id: the identity the record belongs to.
-        outcome: the outcome of its last upsert ("matched", "new", "review", "merged").
-        probability: probability of the link that placed it (1.0 for a first record).
-        attributes: canonical attributes as received.
-        standardised: standardised values (see CONTRACTS §2), JSON-serialisable.
-        seq: change sequence number (increases with every write).
-    """
-
-    agency: str
-    record_id: str
-    person_id: str
-    outcome: str
-    probability: float
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    standardised: Mapping[str, Any] = field(default_factory=dict)
-    seq: int = 0
-
-
-@dataclass(frozen=True)
-class MergeEvent:
-    """A merge of ``merged_person_id`` into the older ``survivor_person_id``."""
-
-    survivor_person_id: str
-    merged_person_id: str
-    probability: float
-    trigger_agency: str
-    trigger_record_id: str
-    merged_at: float
-
-
-@dataclass(frozen=True)
-class ReviewFlag:
-    """Two identities a practitioner should compare, and the record that raised it."""
-
-    person_id: str
-    other_person_id: str
-    probability: float
-    agency: str
-    record_id: str
+_ADD_PERSON = "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)"
+_ADD_REVIEW = "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)"
+_BUFFERED = (_ADD_PERSON, _ADD_REVIEW, _PUT)
 
 
 class Store:
@@ -135,7 +108,8 @@ class Store:
         self._depth = 0
         self._seq = 0
         self._dirty = False
-        self._pending: list[tuple[Any, ...]] = []
+        # buffered rows per statement (see _flush for why the order between them is free)
+        self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -210,11 +184,27 @@ class Store:
         """
         return int(self.get_meta("version") or 0)
 
+    def _buffer(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Queue rows of a buffered statement (one ``executemany`` each at the next flush)."""
+        with self._lock:
+            if not self._depth:
+                msg = "store writes must run inside Store.transaction()"
+                raise RuntimeError(msg)
+            self._dirty = True
+            self._pending.setdefault(sql, []).extend(rows)
+
     def _flush(self) -> None:
-        """Write the buffered record rows (before any other statement and at commit)."""
+        """Write the buffered rows (before any other statement and at commit).
+
+        New identities, review flags and record rows do not depend on each other except
+        records on their identity, so identities go first and each statement's rows keep
+        their order; every other statement flushes first, so it sees them all.
+        """
         if self._pending:
-            rows, self._pending = self._pending, []
-            self._conn.executemany(_PUT, rows)
+            pending, self._pending = self._pending, {}
+            for sql in _BUFFERED:
+                if sql in pending:
+                    self._conn.executemany(sql, pending[sql])
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
@@ -244,11 +234,8 @@ class Store:
 
     # persons --------------------------------------------------------------
     def add_person(self, person_id: str, created_seq: int) -> None:
-        """Record a new identity; ``created_seq`` orders identities by age."""
-        self._write(
-            "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)",
-            (person_id, created_seq),
-        )
+        """Record a new identity; ``created_seq`` orders identities by age (buffered as records)."""
+        self._buffer(_ADD_PERSON, [(person_id, created_seq)])
 
     def remove_person(self, person_id: str) -> None:
         """Forget an identity that has no records left (redirects to it are kept)."""
@@ -258,9 +245,7 @@ class Store:
 
     def add_persons(self, people: Iterable[tuple[str, int]]) -> None:
         """Record many new identities (person_id, created_seq) in one statement."""
-        self._write_many(
-            "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)", people
-        )
+        self._write_many(_ADD_PERSON, people)
 
     def persons(self) -> dict[str, int]:
         """Every identity with its creation sequence number."""
@@ -277,12 +262,7 @@ class Store:
         The rows are buffered and written with one ``executemany`` before the
         next other statement or at commit (a bulk group costs one statement).
         """
-        with self._lock:
-            if not self._depth:
-                msg = "store writes must run inside Store.transaction()"
-                raise RuntimeError(msg)
-            self._dirty = True
-            self._pending.extend(rows)
+        self._buffer(_PUT, rows)
 
     def set_person(self, keys: list[tuple[str, str]], person_id: str) -> None:
         """Move records to another identity (merge or split)."""
@@ -303,14 +283,14 @@ class Store:
         rows = self._read(
             "SELECT attributes FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
         )
-        return _attributes(rows[0][0]) if rows else None
+        return decode_attributes(rows[0][0]) if rows else None
 
     def get_record(self, agency: str, record_id: str) -> StoredRecord | None:
         """One record, or None."""
         rows = self._read(
             "SELECT * FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
         )
-        return _record(rows[0]) if rows else None
+        return decode_record(rows[0]) if rows else None
 
     def iter_records(self, batch: int = 50_000) -> Iterator[list[StoredRecord]]:
         """Every record in key order, in batches."""
@@ -323,7 +303,7 @@ class Store:
             )
             if not rows:
                 return
-            yield [_record(r) for r in rows]
+            yield [decode_record(r) for r in rows]
             last = (rows[-1][0], rows[-1][1])
 
     def count_records(self) -> int:
@@ -362,14 +342,16 @@ class Store:
 
     def add_review(self, flag: ReviewFlag) -> None:
         """Flag two identities for review (stored in both directions)."""
-        for a, b in (
-            (flag.person_id, flag.other_person_id),
-            (flag.other_person_id, flag.person_id),
-        ):
-            self._write(
-                "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)",
-                (a, b, flag.probability, flag.agency, flag.record_id),
-            )
+        self._buffer(
+            _ADD_REVIEW,
+            [
+                (a, b, flag.probability, flag.agency, flag.record_id)
+                for a, b in (
+                    (flag.person_id, flag.other_person_id),
+                    (flag.other_person_id, flag.person_id),
+                )
+            ],
+        )
 
     def reviews(self) -> list[ReviewFlag]:
         """Every review flag (both directions)."""
@@ -402,46 +384,3 @@ class Store:
             )
         ]
         return problems
-
-
-def now() -> float:
-    """Wall-clock time in seconds, the one clock the store records."""
-    return time.time()
-
-
-def encode_json(value: Mapping[str, Any]) -> str:
-    """The stored JSON form of attributes or standardised values (sorted keys)."""
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def record_row(record: StoredRecord, attributes_json: str | None = None) -> tuple[Any, ...]:
-    """The ``records`` table row of a record (``attributes_json`` when already encoded)."""
-    return (
-        record.agency,
-        record.record_id,
-        record.person_id,
-        record.outcome,
-        record.probability,
-        attributes_json if attributes_json is not None else encode_json(record.attributes),
-        encode_json(record.standardised) if record.standardised else "{}",
-        record.seq,
-    )
-
-
-def _attributes(text: str) -> dict[str, Any]:
-    """Decoded attributes; nulls and empty values (bulk-loaded JSON keeps them) are dropped."""
-    decoded: dict[str, Any] = json.loads(text)
-    return {k: v for k, v in decoded.items() if v is not None and v != "" and v != []}
-
-
-def _record(row: tuple[Any, ...]) -> StoredRecord:
-    return StoredRecord(
-        agency=row[0],
-        record_id=row[1],
-        person_id=row[2],
-        outcome=row[3],
-        probability=float(row[4]),
-        attributes=_attributes(row[5]),
-        standardised=json.loads(row[6]),
-        seq=int(row[7]),
-    )

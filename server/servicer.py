@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,16 +101,19 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
             for group in _groups(request_iterator, self.bulk_group_size):
                 if not context.is_active():
                     return
-                outcomes: list[UpsertResult | LinkageError] = []
-                with self.index.batch():  # one durable commit for the group
-                    for item in group:
-                        try:
-                            outcomes.append(self.index.upsert(conv.record_from_proto(item.record)))
-                        except ModelNotFittedError:
-                            raise
-                        except LinkageError as exc:
-                            outcomes.append(exc)
-                        time.sleep(0)  # yield the GIL: real-time calls run between records
+                converted: list[dict[str, Any] | LinkageError] = []
+                for item in group:
+                    try:
+                        converted.append(conv.record_from_proto(item.record))
+                    except LinkageError as exc:
+                        converted.append(exc)
+                # one durable commit for the group, linked as one by one would be
+                linked = iter(
+                    self.index.upsert_many([c for c in converted if not isinstance(c, Exception)])
+                )
+                outcomes: list[UpsertResult | LinkageError] = [
+                    c if isinstance(c, LinkageError) else next(linked) for c in converted
+                ]
                 # committed: only now acknowledge
                 for item, outcome in zip(group, outcomes, strict=True):
                     if isinstance(outcome, LinkageError):

@@ -1,0 +1,304 @@
+"""Group upsert: a bulk stream's group linked at once, exactly as upserting it record by record.
+
+:func:`upsert_many` gives the results :func:`linkage.resolver_ops.upsert` would give
+for the same records in the same order, but does the expensive work once per group
+with the batch engine:
+
+1. Plan (plain Python, cheap): which records are replays of what is stored (or of an
+   earlier record of the group), which update a record and so kill its old row, and
+   at which point of the group each kill happens. All of it follows from the keys
+   and attributes alone, so every record's candidate set is known in advance.
+2. Standardise the group's new records with the polars standardiser, derive their
+   blocking keys with :func:`~linkage.record_keys.frame_key_hashes`, look them up in
+   the index's sorted postings at once (searchsorted), and block the group against
+   itself: record ``i`` sees earlier records ``j < i`` of the group, and a key is
+   skipped for ``i`` when the index and the records before ``i`` post more rows
+   under it than ``max_block_size``, as it would be one by one.
+3. Compare every (record, candidate) pair with the batch engine and score them with
+   the model (:meth:`linkage.model_scorer.ModelScorer.score_pairs`).
+4. Reserve the group's rows in the index (not yet alive), then decide record by
+   record in order: best candidate per identity with the identities as they are at
+   that point (merges and splits of earlier records included), and the shared
+   :func:`~linkage.resolver_ops.decide` makes the row alive and buffers the writes.
+
+The caller commits once (``MasterPersonIndex.batch``) and only then acknowledges.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage import resolver_ops as ops
+from linkage import resolver_reads as reads
+from linkage.errors import LinkageError
+from linkage.index import canonical_frame
+from linkage.record_keys import frame_key_hashes
+from linkage.resolver_types import UpsertResult
+
+if TYPE_CHECKING:
+    from linkage.resolver import MasterPersonIndex
+
+#: Records decided between two GIL hand-overs (real-time calls run in between).
+_YIELD_EVERY = 16
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class _Item:
+    """One valid record of the group and what the plan found out about it."""
+
+    position: int
+    key: tuple[str, str]
+    attributes: dict[str, Any]
+    replay: bool = False
+    updates: bool = False
+    active: int = -1  # its number among the group's new rows
+
+
+@dataclass
+class _Plan:
+    items: list[_Item]
+    active: list[_Item]
+    kill_index: dict[int, int]  # index row -> the active number that kills it
+    kill_group: IntArray  # active number -> the active number that kills its row
+
+
+def upsert_many(
+    mpi: MasterPersonIndex, records: Sequence[Mapping[str, Any]]
+) -> list[UpsertResult | LinkageError]:
+    """Upsert records in order in one store transaction; a result or error per record.
+
+    Library errors of single records (a missing key) are returned in their place;
+    the other records are still upserted.
+
+    Raises:
+        ModelNotFittedError: no model is loaded.
+    """
+    from linkage.resolver import validate_key
+
+    scorer = mpi._need_scorer()
+    out: list[UpsertResult | LinkageError | None] = [None] * len(records)
+    items: list[_Item] = []
+    for position, record in enumerate(records):
+        try:
+            key = validate_key(record)
+        except LinkageError as exc:
+            out[position] = exc
+            continue
+        items.append(_Item(position, key, ops.clean_attributes(record)))
+    with mpi.batch():
+        if getattr(scorer, "score_pairs", None) is None:  # a scorer without pair scoring
+            for item in items:
+                out[item.position] = ops.upsert(mpi, _record(item))
+        else:
+            for item, result in zip(items, _upsert_group(mpi, items), strict=True):
+                out[item.position] = result
+    return [r for r in out if r is not None]
+
+
+def _record(item: _Item) -> dict[str, Any]:
+    return {**item.attributes, "agency": item.key[0], "record_id": item.key[1]}
+
+
+def _plan(mpi: MasterPersonIndex, items: list[_Item]) -> _Plan:
+    """Replays, updates and kills of the group, in order (see the module docstring)."""
+    state: dict[tuple[str, str], tuple[int | None, int | None, dict[str, Any] | None]] = {}
+    active: list[_Item] = []
+    kill_index: dict[int, int] = {}
+    kill_group: list[int] = []
+    for item in items:
+        if item.key in state:
+            row, group, stored = state[item.key]
+        else:
+            row, group = mpi.columns.row_of(item.key), None
+            stored = mpi.store.get_attributes(*item.key) if row is not None else None
+        if (row is not None or group is not None) and stored == item.attributes:
+            item.replay = True
+            continue
+        item.active = len(active)
+        active.append(item)
+        kill_group.append(1 << 62)
+        if group is not None:
+            kill_group[group] = item.active
+            item.updates = True
+        elif row is not None:
+            kill_index[row] = item.active
+            item.updates = True
+        state[item.key] = (None, item.active, item.attributes)
+    return _Plan(items, active, kill_index, np.asarray(kill_group, dtype=np.int64))
+
+
+def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResult]:
+    """The group's results (inside the caller's store transaction)."""
+    plan = _plan(mpi, items)
+    columns = mpi.columns
+    scorer = mpi._need_scorer()
+    start = columns.n
+    found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
+    if plan.active:
+        std = scorer.standardise(canonical_frame([_record(item) for item in plan.active]))
+        keys = frame_key_hashes(std, columns.rules)
+        query, target = _candidate_pairs(mpi, plan, keys[0].astype(np.int64), keys[1])
+        probability, refused = _score(mpi, std, query, target)
+        found = query, target, probability, refused
+        # the group's rows, dead until their record is decided (readers need no lock)
+        if columns.reserve(std, keys) != start:
+            msg = "index rows were appended while a group was planned"
+            raise RuntimeError(msg)
+    bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
+    results: list[UpsertResult] = []
+    for number, item in enumerate(plan.items):
+        if number % _YIELD_EVERY == _YIELD_EVERY - 1:
+            time.sleep(0)  # hand the GIL over: real-time calls run between records
+        if item.replay:
+            stored = mpi.store.get_record(*item.key)
+            if stored is None:  # pragma: no cover - the plan saw it stored
+                msg = f"record {item.key} vanished during a group upsert"
+                raise RuntimeError(msg)
+            results.append(ops.replay(mpi, stored))
+            continue
+        assert found is not None
+        assert bounds is not None
+        if item.updates:
+            with mpi.lock:
+                ops.remove_row(mpi, item.key)
+        a, b = int(bounds[item.active]), int(bounds[item.active + 1])
+        in_match, in_review = _ranked(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
+        row = start + item.active
+
+        def place(person: int, probability: float, outcome: int, row: int = row) -> int:
+            columns.person[row] = person
+            columns.probability[row] = probability
+            columns.outcome[row] = outcome
+            columns.alive[row] = True
+            return row
+
+        with mpi.lock:
+            results.append(ops.decide(mpi, item.key, item.attributes, in_match, in_review, place))
+    columns.fold_keys(mpi.lock)
+    return results
+
+
+def _candidate_pairs(
+    mpi: MasterPersonIndex, plan: _Plan, key_row: IntArray, key_hash: npt.NDArray[np.uint64]
+) -> tuple[IntArray, IntArray]:
+    """(new record, candidate row) pairs sorted by record then row; group rows numbered
+    from ``columns.n`` in active order, as they will be reserved."""
+    columns = mpi.columns
+    n0, count = columns.n, len(plan.active)
+    order = np.lexsort((key_row, key_hash))
+    hashes, owner = key_hash[order], key_row[order]
+    if len(hashes) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    first = np.ones(len(hashes), dtype=bool)
+    first[1:] = hashes[1:] != hashes[:-1]
+    block = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    rank = np.arange(len(hashes)) - starts[block]  # earlier group records under the key
+    distinct = hashes[starts]
+    posted = columns.keys.counts(distinct)
+    keep = posted[block] + rank <= columns.max_block_size
+    # the index's rows under each kept key
+    wanted = np.unique(block[keep])
+    post_owner, post_rows = columns.keys.postings(distinct[wanted])
+    post_block = wanted[post_owner]
+    by_block = np.argsort(post_block, kind="stable")
+    post_block, post_rows = post_block[by_block], post_rows[by_block]
+    post_start = np.searchsorted(post_block, np.arange(len(distinct)))
+    post_count = np.searchsorted(post_block, np.arange(len(distinct)), side="right") - post_start
+    entries = np.flatnonzero(keep)
+    n = post_count[block[entries]]
+    query_a = np.repeat(owner[entries], n)
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    target_a = post_rows[np.repeat(post_start[block[entries]], n) + offsets]
+    # earlier records of the group under each kept key
+    later = entries[rank[entries] > 0]
+    k = rank[later]
+    query_b = np.repeat(owner[later], k)
+    offsets = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)
+    target_b = owner[np.repeat(starts[block[later]], k) + offsets] + n0
+    query = np.concatenate([query_a, query_b])
+    target = np.concatenate([target_a, target_b])
+    code = np.unique(query * (n0 + count + 1) + target)
+    query, target = code // (n0 + count + 1), code % (n0 + count + 1)
+    # alive when the record is decided: the index's live rows and the group's rows,
+    # minus those an update at or before the record killed
+    killed_at = np.full(len(target), 1 << 62, dtype=np.int64)
+    in_group = target >= n0
+    killed_at[in_group] = plan.kill_group[target[in_group] - n0]
+    alive = np.ones(len(target), dtype=bool)
+    alive[~in_group] = columns.alive[target[~in_group]]
+    if plan.kill_index:
+        killed = np.fromiter(plan.kill_index, dtype=np.int64)
+        when = np.fromiter(plan.kill_index.values(), dtype=np.int64)
+        hit = np.isin(target, killed) & ~in_group
+        lookup = dict(zip(killed.tolist(), when.tolist(), strict=True))
+        killed_at[hit] = [lookup[t] for t in target[hit].tolist()]
+    keep_pair = alive & (killed_at > query)
+    return query[keep_pair], target[keep_pair]
+
+
+def _score(
+    mpi: MasterPersonIndex, std: pl.DataFrame, query: IntArray, target: IntArray
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Probabilities and household-guard refusals of the pairs (no lock held)."""
+    scorer: Any = mpi._need_scorer()
+    columns = mpi.columns
+    if len(query) == 0:
+        return np.empty(0, np.float64), np.empty(0, dtype=bool)
+    n0, count = columns.n, std.height
+    from_index = np.unique(target[target < n0])
+    names = list(columns.names)
+    missing = [n for n in names if n not in std.columns]
+    group = std.with_columns(pl.lit(None, pl.Utf8).alias(n) for n in missing).select(names)
+    typed = {n: dtype for n, dtype in group.schema.items() if dtype != pl.Null}
+    candidates = columns.frame_of(from_index, typed)  # the writer: nothing changes meanwhile
+    group = group.cast({n: candidates.schema[n] for n in names if n not in typed})
+    frame = pl.concat([group, candidates], how="vertical_relaxed")
+    right = np.where(target < n0, count + np.searchsorted(from_index, target), target - n0).astype(
+        np.int64
+    )
+    per_query = np.bincount(query, minlength=count)[query].astype(np.int64)
+    scores = scorer.score_pairs(frame, query, right, per_query)
+    refused = reads.guarded(scorer, scores, mpi.thresholds.match)
+    return scores.probability, refused
+
+
+def _ranked(
+    mpi: MasterPersonIndex,
+    rows: IntArray,
+    probability: npt.NDArray[np.float64],
+    refused: npt.NDArray[np.bool_],
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Identities in the match and review bands, best first, as the one-record path ranks them.
+
+    Per identity its best candidate: unguarded before guarded, then the highest
+    probability (:func:`linkage.resolver_reads.best_per_person`); a guarded one is a review.
+    """
+    if len(rows) == 0:
+        return [], []
+    people = mpi.columns.person[rows]
+    order = np.lexsort((-probability, refused, people))
+    sorted_people = people[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_people[1:] != sorted_people[:-1]
+    chosen = order[first]
+    t = mpi.thresholds
+    banded = chosen[(probability[chosen] >= t.review) | refused[chosen]]
+    if len(banded) == 0:
+        return [], []
+    ranked = sorted(
+        ((int(people[i]), float(probability[i]), bool(refused[i])) for i in banded.tolist()),
+        key=lambda c: (-c[1], mpi.created[c[0]], mpi.person_ids[c[0]]),
+    )
+    in_match = [(p, prob) for p, prob, guard in ranked if not guard and prob >= t.match]
+    in_review = [(p, prob) for p, prob, guard in ranked if guard or prob < t.match]
+    return in_match, in_review
