@@ -3,12 +3,21 @@
 Relatives share a family name, an address and a phone. Those fields agree
 for a mother and her son as they do for two records of one person, and their
 weights add up to more than a disagreeing given name and date of birth take
-away. So a pair is linked automatically only when the fields that describe
-the individual (given and middle name, date of birth, sex, e-mail,
-identifiers) together weigh at least `MIN_PERSON_WEIGHT` bits (3: more than
-sex alone, less than any given-name agreement); otherwise it
-goes to review, whatever its probability. Twins (same date of birth) still
-pass: no field here separates them without an identifier.
+away. So a pair at or above the match threshold is linked automatically only
+when the fields that describe the individual (given and middle name, date of
+birth, sex, e-mail, identifiers) also say it is one person; otherwise it goes
+to review, whatever its probability.
+
+How much they must say is learnt from the data when the model has a household
+model (`fit_household`, `linkage.model.fit_household`): among the pairs that
+share a home, the person-level fields are weighed against relatives (a junior
+has his father's given name, twins share a date of birth) and the odds of one
+person must reach the match threshold. In data without relatives nearly every
+household pair is one person, so the guard seldom holds a pair; with many
+relatives it asks for real person-level agreement. A model without a household
+model keeps the fixed rule: person-level weights of at least
+`MIN_PERSON_WEIGHT` bits (3: more than sex alone, less than any given-name
+agreement).
 """
 
 from __future__ import annotations
@@ -18,13 +27,17 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from linkage.model import FellegiSunterModel
+from linkage.model import FellegiSunterModel, household_evidence, probability_to_weight
+from linkage.model import fit_household as _fit_household
 
 #: Comparisons that describe the individual rather than the household.
 PERSON_COMPARISONS = frozenset({"given_name", "middle_name", "dob", "sex", "email"})
 IDENTIFIER_PREFIX = "id_"
-#: Person-level evidence (bits) needed for an automatic link.
+#: Person-level evidence (bits) needed for an automatic link by a model without a household model.
 MIN_PERSON_WEIGHT = 3.0
+#: A household pair agrees exactly on the family name and on one of the home comparisons.
+FAMILY_COMPARISON = "family_name"
+HOME_COMPARISONS = ("address", "phone")
 
 
 def person_columns(names: Sequence[str]) -> list[int]:
@@ -36,6 +49,28 @@ def person_columns(names: Sequence[str]) -> list[int]:
     ]
 
 
+def household_pairs(names: Sequence[str], gamma: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Pairs agreeing exactly on the family name and on the address or the phone."""
+    out = np.zeros(gamma.shape[0], dtype=bool)
+    if FAMILY_COMPARISON not in names:
+        return out
+    for name in HOME_COMPARISONS:
+        if name in names:
+            out |= gamma[:, names.index(name)] == 1
+    out &= gamma[:, names.index(FAMILY_COMPARISON)] == 1
+    return out
+
+
+def fit_household(model: FellegiSunterModel, gamma: npt.NDArray[np.uint8]) -> bool:
+    """Fit the model's household model on the household pairs among candidate pairs `gamma`.
+
+    Returns:
+        Whether it was fitted (enough household pairs); otherwise the fixed rule applies.
+    """
+    names = list(model.comparison_names)
+    return _fit_household(model, gamma, person_columns(names), household_pairs(names, gamma))
+
+
 def person_weight(
     model: FellegiSunterModel,
     gamma: npt.NDArray[np.uint8],
@@ -45,6 +80,38 @@ def person_weight(
     columns = person_columns(model.comparison_names)
     weights = model.field_weights(gamma, tf)
     return np.asarray(weights[:, columns].sum(axis=1), dtype=np.float32)
+
+
+def person_refused(
+    model: FellegiSunterModel,
+    gamma: npt.NDArray[np.uint8],
+    field_weights: npt.NDArray[np.floating] | None = None,
+    *,
+    match_threshold: float | None = None,
+    min_person_weight: float = MIN_PERSON_WEIGHT,
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose person-level evidence is too weak for an automatic link (see the module).
+
+    The batch (`household_only`) and the real-time index (`linkage.resolver_reads`)
+    both decide here.
+
+    Args:
+        model: the fitted model.
+        gamma: the pairs' levels.
+        field_weights: the pairs' field weights (term frequencies applied) when known;
+            the fixed rule reads them.
+        match_threshold: the odds of one person rather than two relatives must reach
+            this probability (default: the model's match threshold).
+        min_person_weight: the fixed rule's bits.
+    """
+    columns = person_columns(model.comparison_names)
+    if model.household_u is not None:
+        odds = household_evidence(model, gamma, columns)
+        threshold = model.match_threshold if match_threshold is None else match_threshold
+        refused: npt.NDArray[np.bool_] = odds < probability_to_weight(threshold)
+        return refused
+    weights = model.field_weights(gamma) if field_weights is None else field_weights
+    return np.asarray(weights[:, columns].sum(axis=1) < min_person_weight, dtype=bool)
 
 
 def household_only(
@@ -59,6 +126,9 @@ def household_only(
     out = np.zeros(len(probability), dtype=bool)
     linked = np.flatnonzero(probability >= model.match_threshold)
     if len(linked) == 0:
+        return out
+    if model.household_u is not None:
+        out[linked] = person_refused(model, gamma[linked])
         return out
     sub_tf = {k: v[linked] for k, v in (tf or {}).items()}
     out[linked] = person_weight(model, gamma[linked], sub_tf) < min_person_weight

@@ -19,6 +19,7 @@ from linkage.model._fellegi_sunter import (
     FellegiSunterModel,
     FieldWeight,
 )
+from linkage.model._household import fit_household, household_evidence
 from linkage.model._patterns import distinct_patterns
 from linkage.model._scoring import match_probability, probability_to_weight
 from linkage.model._serialise import FORMAT_VERSION
@@ -35,6 +36,8 @@ __all__ = [
     "TrainingSession",
     "distinct_patterns",
     "fit_em_sessions",
+    "fit_household",
+    "household_evidence",
     "match_probability",
     "probability_to_weight",
 ]

@@ -144,6 +144,7 @@ def run_em(
     tol: float,
     fix_u: bool,
     n_universe: float | None = None,
+    u_pseudo_pairs: float = 0.0,
 ) -> EMResult:
     """Expectation-maximisation over distinct patterns weighted by their counts.
 
@@ -151,10 +152,13 @@ def run_em(
     pairs. Stops when no parameter (λ, any m, any u) moves by more than ``tol``.
     With ``n_universe`` (all record pairs the candidates were blocked from),
     the pairs blocking left out count as non-matches, so λ is the share of
-    matches among all pairs rather than among candidates.
+    matches among all pairs rather than among candidates. With ``fix_u`` off,
+    ``u_pseudo_pairs`` pairs distributed as the starting u are added to the
+    non-match class at each M step (a Dirichlet prior anchoring u).
     """
     m = [p.copy() for p in m]
     u = [p.copy() for p in u]
+    anchor = [u_pseudo_pairs * p for p in u]
     weights = counts.astype(np.float64)
     n_total = max(float(weights.sum()), n_universe or 0.0)
     levels = [np.ascontiguousarray(patterns[:, j]) for j in range(patterns.shape[1])]
@@ -174,7 +178,14 @@ def run_em(
         # M step.
         new_prior = float(np.clip(w_match.sum() / n_total, PROB_FLOOR, PROB_CEIL))
         new_m = [_reestimate(lv, w_match, p) for lv, p in zip(levels, m, strict=True)]
-        new_u = u if fix_u else [_reestimate(lv, w_non, p) for lv, p in zip(levels, u, strict=True)]
+        new_u = (
+            u
+            if fix_u
+            else [
+                _reestimate(lv, w_non, p, extra)
+                for lv, p, extra in zip(levels, u, anchor, strict=True)
+            ]
+        )
         constrained = {j for j in range(len(new_m)) if raise_exact_m(new_m[j], new_u[j])}
         delta = max(
             abs(new_prior - prior),
@@ -197,10 +208,18 @@ def run_em(
 
 
 def _reestimate(
-    levels: npt.NDArray[np.uint8], weights: FloatArray, previous: FloatArray
+    levels: npt.NDArray[np.uint8],
+    weights: FloatArray,
+    previous: FloatArray,
+    extra: FloatArray | None = None,
 ) -> FloatArray:
-    """Weighted level shares among non-null rows; keep ``previous`` when there are none."""
-    sums = np.bincount(levels, weights=weights, minlength=len(previous))
+    """Weighted level shares among non-null rows (plus ``extra`` counts per level).
+
+    Keeps ``previous`` when there is nothing to count.
+    """
+    sums = np.bincount(levels, weights=weights, minlength=len(previous)).astype(np.float64)
+    if extra is not None:
+        sums += extra
     sums[0] = 0.0
     total = float(sums.sum())
     if total <= 0.0:

@@ -62,6 +62,9 @@ class FellegiSunterModel:
         version: Caller's label for this model.
         trained_at: UTC ISO time of the last fit.
         training_stats: JSON-able statistics of the fits (see the fit methods).
+        household_u: Per comparison, P(level | two relatives sharing a home), or
+            ``None`` (see `linkage.model.fit_household`).
+        household_prior: Share of household pairs that are one person, or ``None``.
     """
 
     comparison_names: list[str]
@@ -77,6 +80,8 @@ class FellegiSunterModel:
     version: str | None = None
     trained_at: str | None = None
     training_stats: dict[str, Any] = field(default_factory=dict)
+    household_u: list[FloatArray] | None = None
+    household_prior: float | None = None
 
     def __post_init__(self) -> None:
         self.comparison_names = [str(n) for n in self.comparison_names]
@@ -102,6 +107,13 @@ class FellegiSunterModel:
         self.u = check_probabilities("u", self.u, self.comparison_names, self.n_levels)
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             raise ConfigError(f"prior must be in (0, 1), got {self.prior}")
+        self.household_u = check_probabilities(
+            "household_u", self.household_u, self.comparison_names, self.n_levels
+        )
+        if (self.household_u is None) != (self.household_prior is None):
+            raise ConfigError("household_u and household_prior are given together or not at all")
+        if self.household_prior is not None and not 0.0 < self.household_prior < 1.0:
+            raise ConfigError(f"household_prior must be in (0, 1), got {self.household_prior}")
 
     # -- description ------------------------------------------------------------
 
@@ -182,6 +194,7 @@ class FellegiSunterModel:
         tol: float = 1e-6,
         fix_u: bool = True,
         n_total_pairs: int | None = None,
+        u_pseudo_pairs: float = 0.0,
     ) -> FellegiSunterModel:
         """Estimate m (and optionally u) and the prior by EM, without labels.
 
@@ -199,6 +212,8 @@ class FellegiSunterModel:
             max_iter: Iteration limit.
             tol: Stop when no parameter moves by more than this.
             fix_u: Keep u as estimated from random pairs (recommended).
+            u_pseudo_pairs: With ``fix_u`` off, pairs distributed as the starting u
+                added to the non-match class at each M step, anchoring u.
             n_total_pairs: All record pairs the candidates were blocked from.
                 Given, the pairs left out count as non-matches and the prior is
                 P(match) for two records taken at random, which is consistent
@@ -213,7 +228,13 @@ class FellegiSunterModel:
             ModelNotFittedError: ``fix_u`` is set but u has not been estimated.
         """
         return _training.fit_em(
-            self, gamma, max_iter=max_iter, tol=tol, fix_u=fix_u, n_total_pairs=n_total_pairs
+            self,
+            gamma,
+            max_iter=max_iter,
+            tol=tol,
+            fix_u=fix_u,
+            n_total_pairs=n_total_pairs,
+            u_pseudo_pairs=u_pseudo_pairs,
         )
 
     def fit_labelled(
@@ -371,7 +392,7 @@ class FellegiSunterModel:
     # -- persistence ------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able description of the fitted model (``format_version`` 1)."""
+        """JSON-able description of the fitted model (format 2 with a household model, else 1)."""
         self._fitted()
         return model_to_dict(self)
 

@@ -16,6 +16,11 @@ Format version 1::
       "training_stats": {...}
     }
 
+Format version 2 adds the household model (`linkage.model._household`):
+``"household_prior": float`` at the top level and ``"household_u": [float, ...]``
+in every parameter entry. A model without it is still written as version 1,
+and both versions are read.
+
 ``m`` and ``u`` are indexed by level (index 0, null, is 0.0). Python's JSON
 writes floats with ``repr``, which round-trips float64 exactly, so a loaded
 model scores identically.
@@ -32,16 +37,17 @@ from linkage.errors import ConfigError
 if TYPE_CHECKING:
     from linkage.model._fellegi_sunter import FellegiSunterModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE = (1, 2)
 _KIND = "fellegi_sunter"
 
 
 def model_to_dict(model: FellegiSunterModel) -> dict[str, Any]:
-    """The format-1 dict of a fitted model."""
+    """The format-1 dict of a fitted model, format 2 when it has a household model."""
     assert model.m is not None  # checked by the caller
     assert model.u is not None
-    return {
-        "format_version": FORMAT_VERSION,
+    out: dict[str, Any] = {
+        "format_version": 1 if model.household_u is None else FORMAT_VERSION,
         "kind": _KIND,
         "version": model.version,
         "trained_at": model.trained_at,
@@ -64,6 +70,12 @@ def model_to_dict(model: FellegiSunterModel) -> dict[str, Any]:
         "comparisons": model.comparisons,
         "training_stats": model.training_stats,
     }
+    if model.household_u is not None:
+        out["household_prior"] = model.household_prior
+        parameters: list[dict[str, Any]] = out["parameters"]
+        for entry, values in zip(parameters, model.household_u, strict=True):
+            entry["household_u"] = [float(x) for x in values]
+    return out
 
 
 def _bad(path: str, expected: str) -> ConfigError:
@@ -113,10 +125,10 @@ def model_from_dict(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError("model file: top level must be a JSON object")
     version = _get(data, "format_version", "format_version")
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if version not in _READABLE or isinstance(version, bool):
         msg = (
             f"model file: field 'format_version' is {version!r}; "
-            f"this library reads {FORMAT_VERSION}"
+            f"this library reads {' and '.join(map(str, _READABLE))}"
         )
         raise ConfigError(msg)
     if _get(data, "kind", "kind") != _KIND:
@@ -129,6 +141,7 @@ def model_from_dict(data: Any) -> dict[str, Any]:
     m: list[list[float]] = []
     u: list[list[float]] = []
     tf: list[str] = []
+    household: list[list[float]] = []
     for i, entry in enumerate(params):
         path = f"parameters[{i}]"
         if not isinstance(entry, dict):
@@ -140,7 +153,8 @@ def model_from_dict(data: Any) -> dict[str, Any]:
         labels.append(
             _strings(_get(entry, "level_labels", f"{path}.level_labels"), f"{path}.level_labels")
         )
-        for key, target in (("m", m), ("u", u)):
+        keys = (("m", m), ("u", u), ("household_u", household))
+        for key, target in keys[: 3 if version == 2 else 2]:
             values = _floats(_get(entry, key, f"{path}.{key}"), f"{path}.{key}")
             if len(values) != len(labels[-1]):
                 raise _bad(f"{path}.{key}", f"a list of {len(labels[-1])} numbers (one per level)")
@@ -163,7 +177,16 @@ def model_from_dict(data: Any) -> dict[str, Any]:
     stats = data.get("training_stats", {})
     if not isinstance(stats, dict):
         raise _bad("training_stats", "an object")
+    household_prior = None
+    if version == 2:
+        household_prior = _number(
+            _get(data, "household_prior", "household_prior"), "household_prior"
+        )
+        if not 0.0 < household_prior < 1.0:
+            raise _bad("household_prior", "a probability in (0, 1)")
     kwargs: dict[str, Any] = {
+        "household_u": household if version == 2 else None,
+        "household_prior": household_prior,
         "comparison_names": names,
         "level_labels": labels,
         "m": m,

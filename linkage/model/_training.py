@@ -73,6 +73,7 @@ def fit_em(
     tol: float,
     fix_u: bool,
     n_total_pairs: int | None = None,
+    u_pseudo_pairs: float = 0.0,
 ) -> FellegiSunterModel:
     """See `FellegiSunterModel.fit_em`."""
     started = time.perf_counter()
@@ -108,6 +109,7 @@ def fit_em(
         tol=tol,
         fix_u=fix_u,
         n_universe=float(n_total_pairs) if n_total_pairs is not None else None,
+        u_pseudo_pairs=u_pseudo_pairs,
     )
     model.m, model.u, model.prior = result.m, result.u, result.prior
     model.trained_at = _now()
@@ -116,6 +118,7 @@ def fit_em(
         "n_total_pairs": n_total_pairs,
         "n_patterns": int(patterns.shape[0]),
         "fix_u": fix_u,
+        "u_pseudo_pairs": u_pseudo_pairs,
         "max_iter": max_iter,
         "tol": tol,
         "initial_prior": prior0,

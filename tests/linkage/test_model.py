@@ -450,7 +450,7 @@ def _saved(tmp_path: Path) -> dict:
 
 
 def _corrupt_version(d: dict) -> None:
-    d["format_version"] = 2
+    d["format_version"] = 3
 
 
 def _drop_prior(d: dict) -> None:

@@ -72,3 +72,30 @@ def test_sessions_must_name_known_comparisons() -> None:
             max_iter=10,
             tol=1e-6,
         )
+
+
+def test_a_session_learns_its_own_non_matches_blocked_strangers_are_not_matches() -> None:
+    """Strangers born the same day in one suburb agree on the address far more often than
+    random pairs: scored with the random-pair u they look like matches who disagree on names.
+    """
+    rng = np.random.default_rng(5)
+    matches = np.where(rng.random((20_000, 4)) < 0.97, 1, 2)
+    matches[:, DOB] = 1
+    strangers = np.where(rng.random((20_000, 4)) < 0.002, 1, 2)
+    strangers[:, DOB] = 1  # one session: same dob
+    strangers[:, 3] = np.where(rng.random(20_000) < 0.6, 1, 2)  # same suburb: blocked on it
+    gamma = np.vstack([matches, strangers]).astype(np.uint8)
+    model = fit_em_sessions(
+        _model(rng),
+        gamma,
+        [TrainingSession(("dob",))],
+        n_total_pairs=10**9,
+        max_iter=200,
+        tol=1e-8,
+    )
+    assert model.m is not None
+    assert model.m[GIVEN][2] == pytest.approx(0.03, abs=0.01)
+    # the model keeps the random-pair u for scoring
+    assert model.u is not None
+    assert model.u[3][1] == pytest.approx(0.002, abs=0.001)
+    assert model.training_stats["em"]["fix_u"] is False
