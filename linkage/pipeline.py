@@ -214,6 +214,7 @@ def train(
         model.fit_labelled(vectors.gamma, truth[left] == truth[right])
         model.estimate_u(random_gamma)
         model.prior = max(block_report.true_pairs, 1) / block_report.possible_pairs
+        decision.fit_household(model, vectors.gamma)
         return model
     model.estimate_u(random_gamma)
     n_total_pairs = block_report.possible_pairs
@@ -227,6 +228,7 @@ def train(
         max_iter=settings.em_max_iter,
         tol=1e-6,
     )
+    decision.fit_household(model, vectors.gamma)
     return model
 
 
