@@ -7,8 +7,9 @@ read side again only to name identities and list their records.
 
 The household guard (:mod:`linkage.decision`, the batch's rule) applies here
 too: a candidate at or above the match threshold whose person-level evidence
-(given and middle name, date of birth, sex, e-mail, identifiers) weighs less
-than ``MIN_PERSON_WEIGHT`` bits is not a match but a review.
+(given and middle name, date of birth, sex, e-mail, identifiers) is too weak
+(:func:`linkage.decision.person_refused`: against relatives when the model has
+a household model, else under ``MIN_PERSON_WEIGHT`` bits) is not a match but a review.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.comparisons._kernels import PreparedCandidates
-from linkage.decision import MIN_PERSON_WEIGHT, person_columns
+from linkage.decision import MIN_PERSON_WEIGHT, person_columns, person_refused
 from linkage.errors import PersonNotFoundError
 from linkage.index import RecordColumns, Scorer, Scores
+from linkage.model import FellegiSunterModel
 from linkage.resolver_types import Band, Explanation, IdentityMatch, Person
 
 if TYPE_CHECKING:
@@ -63,6 +65,12 @@ def guarded(scorer: Scorer, scores: Scores, match: float) -> npt.NDArray[np.bool
     """Candidates in the match band refused by the household guard."""
     out = scores.probability >= match
     if out.any():
+        model = getattr(scorer, "model", None)
+        if isinstance(model, FellegiSunterModel):  # the batch's decision, household model included
+            band = np.flatnonzero(out)
+            levels, weights = scores.levels[band], scores.field_weights[band]
+            out[band] = person_refused(model, levels, weights, match_threshold=match)
+            return out
         wanted = person_columns(scorer.comparison_names)
         evidence = scores.field_weights[:, wanted].sum(axis=1)
         out &= evidence < MIN_PERSON_WEIGHT

@@ -42,3 +42,29 @@ def test_household_evidence_alone_is_held(model: FellegiSunterModel) -> None:
 def test_pairs_below_the_match_threshold_are_never_held(model: FellegiSunterModel) -> None:
     gamma = np.array([[2, 1, 2, 1, 0]], dtype=np.uint8)
     assert not household_only(model, gamma, np.array([0.5])).any()
+
+
+def test_real_time_guard_is_the_batch_decision(model: FellegiSunterModel) -> None:
+    """resolver_reads.guarded decides as household_only, with or without a household model."""
+    from types import SimpleNamespace
+
+    from linkage.decision import fit_household
+    from linkage.index import Scores
+    from linkage.resolver_reads import guarded
+
+    rng = np.random.default_rng(0)
+    households = np.ones((400, len(NAMES)), dtype=np.uint8)  # 300 matches, 100 relatives
+    households[:300, [0, 2, 4]] = np.where(rng.random((300, 3)) < 0.9, 1, 2)
+    households[300:, [0, 2, 4]] = np.where(rng.random((100, 3)) < 0.1, 1, 2)
+    gamma = np.vstack([households[::10], [[2, 1, 2, 1, 0], [1, 1, 0, 1, 0]]]).astype(np.uint8)
+    probability = np.full(len(gamma), 0.95)
+    for fitted in (False, True):
+        if fitted:
+            assert fit_household(model, households)
+        scorer = SimpleNamespace(model=model, comparison_names=tuple(NAMES))
+        weights = model.field_weights(gamma).astype(np.float64)
+        scores = Scores(model.match_weight(gamma), probability, weights, gamma)
+        expected = household_only(model, gamma, probability)
+        np.testing.assert_array_equal(guarded(scorer, scores, 0.9), expected)  # type: ignore[arg-type]
+        assert expected.any()
+        assert not expected.all()
