@@ -325,14 +325,9 @@ class RecordColumns:
 
     def frame_of(self, rows: npt.NDArray[np.int64], schema: Mapping[str, Any]) -> pl.DataFrame:
         """The kept standardised columns of some rows as a frame of the given dtypes."""
-        series = []
-        for name, column in self.std.items():
-            if column.kind == "text":
-                values = column.values[column.data[rows]].tolist()
-                series.append(pl.Series(name, values, dtype=pl.Utf8))
-            else:
-                series.append(column.to_series(name, rows))
-        frame = pl.DataFrame(series)
+        frame = pl.DataFrame(
+            [column.gather_series(name, rows) for name, column in self.std.items()]
+        )
         return frame.cast({n: schema[n] for n in frame.columns if n in schema})
 
     def fold_keys(self, lock: Any) -> None:

@@ -143,6 +143,30 @@ class ValueColumn:
             return None if np.isnan(item) else int(item)
         return None if np.isnat(item) else item.astype(dt.date)
 
+    def gather_series(self, name: str, rows: npt.NDArray[np.int64]) -> pl.Series:
+        """:meth:`to_series`, for text and lists gathered from a polars copy of the values.
+
+        The copy is extended with the values added since the last call (a writer's
+        helper: group upserts gather thousands of candidate rows per group).
+        """
+        if self.kind not in ("text", "list"):
+            return self.to_series(name, rows)
+        mirror: pl.Series | None = self.__dict__.get("_mirror")
+        have = 0 if mirror is None else len(mirror)
+        if have < self.n_values:
+            new = self.values[have : self.n_values].tolist()
+            if self.kind == "list":
+                items = [None if v is None else list(v) for v in new]
+                part = pl.Series(items, dtype=pl.List(pl.Utf8))
+            else:
+                part = pl.Series(new, dtype=pl.Utf8)
+            mirror = part if mirror is None else pl.concat([mirror, part], rechunk=False)
+            if mirror.n_chunks() > 32:
+                mirror = mirror.rechunk()
+            self.__dict__["_mirror"] = mirror
+        assert mirror is not None
+        return mirror.gather(self.data[rows]).alias(name)
+
     def to_series(self, name: str, rows: npt.NDArray[np.int64]) -> pl.Series:
         """A polars column of the given rows (snapshots, term frequencies)."""
         if self.kind == "number":

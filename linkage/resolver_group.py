@@ -38,15 +38,17 @@ import polars as pl
 from linkage import resolver_ops as ops
 from linkage import resolver_reads as reads
 from linkage.errors import LinkageError
-from linkage.index import canonical_frame
+from linkage.index import canonical_frame, ref_hashes
 from linkage.record_keys import frame_key_hashes
 from linkage.resolver_types import UpsertResult
+from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, LIST_COLUMNS, TEXT_COLUMNS
 
 if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
 
 #: Records decided between two GIL hand-overs (real-time calls run in between).
-_YIELD_EVERY = 16
+_YIELD_EVERY = 64
+_LISTS = frozenset(LIST_COLUMNS)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -108,8 +110,46 @@ def _record(item: _Item) -> dict[str, Any]:
     return {**item.attributes, "agency": item.key[0], "record_id": item.key[1]}
 
 
+def _live_rows(mpi: MasterPersonIndex, items: list[_Item]) -> dict[tuple[str, str], int]:
+    """The live index row of each key that has one (one vectorised postings lookup)."""
+    columns = mpi.columns
+    if not items:
+        return {}
+    agency = pl.Series([item.key[0] for item in items], dtype=pl.Utf8)
+    record_id = pl.Series([item.key[1] for item in items], dtype=pl.Utf8)
+    owner, rows = columns.refs_index.postings(ref_hashes(agency, record_id))
+    live = columns.alive[rows]
+    found: dict[tuple[str, str], int] = {}
+    for i, row in zip(owner[live].tolist(), rows[live].tolist(), strict=True):
+        if columns.ref(row) == items[i].key:
+            found[items[i].key] = row
+    return found
+
+
+def _canonical(items: list[_Item]) -> pl.DataFrame:
+    """:func:`~linkage.index.canonical_frame` of cleaned records, without re-cleaning them."""
+    for item in items:
+        for name, value in item.attributes.items():
+            if (name in _LISTS) != isinstance(value, list):  # odd input: the general path
+                return canonical_frame([_record(item) for item in items])
+    ids = sorted({k for item in items for k in item.attributes if k.startswith(IDENTIFIER_PREFIX)})
+    data: dict[str, list[Any]] = {
+        KEY_COLUMNS[0]: [item.key[0] for item in items],
+        KEY_COLUMNS[1]: [item.key[1] for item in items],
+    }
+    for column in (*TEXT_COLUMNS, *ids):
+        data[column] = [item.attributes.get(column) for item in items]
+    for column in LIST_COLUMNS:
+        data[column] = [item.attributes.get(column) or [] for item in items]
+    schema: dict[str, pl.DataType] = {c: pl.Utf8() for c in data}
+    for column in LIST_COLUMNS:
+        schema[column] = pl.List(pl.Utf8())
+    return pl.DataFrame(data, schema=schema)
+
+
 def _plan(mpi: MasterPersonIndex, items: list[_Item]) -> _Plan:
     """Replays, updates and kills of the group, in order (see the module docstring)."""
+    live = _live_rows(mpi, items)
     state: dict[tuple[str, str], tuple[int | None, int | None, dict[str, Any] | None]] = {}
     active: list[_Item] = []
     kill_index: dict[int, int] = {}
@@ -118,7 +158,7 @@ def _plan(mpi: MasterPersonIndex, items: list[_Item]) -> _Plan:
         if item.key in state:
             row, group, stored = state[item.key]
         else:
-            row, group = mpi.columns.row_of(item.key), None
+            row, group = live.get(item.key), None
             stored = mpi.store.get_attributes(*item.key) if row is not None else None
         if (row is not None or group is not None) and stored == item.attributes:
             item.replay = True
@@ -144,7 +184,7 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
     start = columns.n
     found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
     if plan.active:
-        std = scorer.standardise(canonical_frame([_record(item) for item in plan.active]))
+        std = scorer.standardise(_canonical(plan.active))
         keys = frame_key_hashes(std, columns.rules)
         query, target = _candidate_pairs(mpi, plan, keys[0].astype(np.int64), keys[1])
         probability, refused = _score(mpi, std, query, target)
