@@ -183,18 +183,21 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
     scorer = mpi._need_scorer()
     start = columns.n
     found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
+    at_start: list[Banded | None] = []
     if plan.active:
         std = scorer.standardise(_canonical(plan.active))
         keys = frame_key_hashes(std, columns.rules)
         query, target = _candidate_pairs(mpi, plan, keys[0].astype(np.int64), keys[1])
         probability, refused = _score(mpi, std, query, target)
         found = query, target, probability, refused
+        at_start = _banded_at_start(mpi, found, len(plan.active))
         # the group's rows, dead until their record is decided (readers need no lock)
         if columns.reserve(std, keys) != start:
             msg = "index rows were appended while a group was planned"
             raise RuntimeError(msg)
     bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
     results: list[UpsertResult] = []
+    moved = False  # identities changed by a merge or split since the group's start
     for number, item in enumerate(plan.items):
         if number % _YIELD_EVERY == _YIELD_EVERY - 1:
             time.sleep(0)  # hand the GIL over: real-time calls run between records
@@ -208,10 +211,14 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
         assert found is not None
         assert bounds is not None
         if item.updates:
+            moved = True
             with mpi.lock:
                 ops.remove_row(mpi, item.key)
-        a, b = int(bounds[item.active]), int(bounds[item.active + 1])
-        in_match, in_review = _ranked(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
+        banded = at_start[item.active]
+        if banded is None or moved:
+            a, b = int(bounds[item.active]), int(bounds[item.active + 1])
+            banded = _banded(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
+        in_match, in_review = _bands(mpi, banded)
         row = start + item.active
 
         def place(person: int, probability: float, outcome: int, row: int = row) -> int:
@@ -222,7 +229,9 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
             return row
 
         with mpi.lock:
-            results.append(ops.decide(mpi, item.key, item.attributes, in_match, in_review, place))
+            result = ops.decide(mpi, item.key, item.attributes, in_match, in_review, place)
+        moved = moved or bool(result.merged_person_ids)
+        results.append(result)
     columns.fold_keys(mpi.lock)
     return results
 
@@ -312,33 +321,84 @@ def _score(
     return scores.probability, refused
 
 
-def _ranked(
+Banded = list[tuple[int, float, bool]]
+
+
+def _banded_at_start(
+    mpi: MasterPersonIndex,
+    found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]],
+    count: int,
+) -> list[Banded | None]:
+    """:func:`_banded` of every record at once, with the identities as at the group's start.
+
+    None for the records with a candidate of the group (its identity is decided later);
+    the caller also recomputes once a merge or split has moved rows between identities.
+    """
+    query, target, probability, refused = found
+    n0 = mpi.columns.n
+    from_group = np.bincount(query[target >= n0], minlength=count) > 0
+    out: list[Banded | None] = [None if g else [] for g in from_group.tolist()]
+    keep = ~from_group[query]
+    query, target = query[keep], target[keep]
+    probability, refused = probability[keep], refused[keep]
+    people = mpi.columns.person[target]
+    order = np.lexsort((-probability, refused, people, query))
+    q, p = query[order], people[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (q[1:] != q[:-1]) | (p[1:] != p[:-1])
+    chosen = order[first]
+    chosen = chosen[(probability[chosen] >= mpi.thresholds.review) | refused[chosen]]
+    for i, person, prob, guard in zip(
+        query[chosen].tolist(),
+        people[chosen].tolist(),
+        probability[chosen].tolist(),
+        refused[chosen].tolist(),
+        strict=True,
+    ):
+        banded = out[i]
+        assert banded is not None
+        banded.append((person, prob, guard))
+    return out
+
+
+def _banded(
     mpi: MasterPersonIndex,
     rows: IntArray,
     probability: npt.NDArray[np.float64],
     refused: npt.NDArray[np.bool_],
-) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Identities in the match and review bands, best first, as the one-record path ranks them.
+) -> Banded:
+    """(identity, probability, guarded) of the identities in the match or review band.
 
     Per identity its best candidate: unguarded before guarded, then the highest
     probability (:func:`linkage.resolver_reads.best_per_person`); a guarded one is a review.
     """
     if len(rows) == 0:
-        return [], []
+        return []
     people = mpi.columns.person[rows]
     order = np.lexsort((-probability, refused, people))
     sorted_people = people[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = sorted_people[1:] != sorted_people[:-1]
     chosen = order[first]
-    t = mpi.thresholds
-    banded = chosen[(probability[chosen] >= t.review) | refused[chosen]]
-    if len(banded) == 0:
-        return [], []
-    ranked = sorted(
-        ((int(people[i]), float(probability[i]), bool(refused[i])) for i in banded.tolist()),
-        key=lambda c: (-c[1], mpi.created[c[0]], mpi.person_ids[c[0]]),
+    chosen = chosen[(probability[chosen] >= mpi.thresholds.review) | refused[chosen]]
+    return list(
+        zip(
+            people[chosen].tolist(),
+            probability[chosen].tolist(),
+            refused[chosen].tolist(),
+            strict=True,
+        )
     )
+
+
+def _bands(
+    mpi: MasterPersonIndex, banded: Banded
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Identities in the match and review bands, best first, as the one-record path ranks them."""
+    if not banded:
+        return [], []
+    t = mpi.thresholds
+    ranked = sorted(banded, key=lambda c: (-c[1], mpi.created[c[0]], mpi.person_ids[c[0]]))
     in_match = [(p, prob) for p, prob, guard in ranked if not guard and prob >= t.match]
     in_review = [(p, prob) for p, prob, guard in ranked if guard or prob < t.match]
     return in_match, in_review
