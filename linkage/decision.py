@@ -10,9 +10,10 @@ to review, whatever its probability.
 
 How much they must say is learnt from the data when the model has a household
 model (`fit_household`, `linkage.model.fit_household`): among the pairs that
-share a home, the person-level fields are weighed against relatives (a junior
-has his father's given name, twins share a date of birth) and the odds of one
-person must reach the match threshold. In data without relatives nearly every
+share a family name and an address, every other field is weighed against
+relatives (a junior has his father's given name, twins share a date of birth,
+a landline is shared and a mobile is not) and the odds of one person must
+reach the match threshold. In data without relatives nearly every
 household pair is one person, so the guard seldom holds a pair; with many
 relatives it asks for real person-level agreement. A model without a household
 model keeps the fixed rule: person-level weights of at least
@@ -35,9 +36,8 @@ PERSON_COMPARISONS = frozenset({"given_name", "middle_name", "dob", "sex", "emai
 IDENTIFIER_PREFIX = "id_"
 #: Person-level evidence (bits) needed for an automatic link by a model without a household model.
 MIN_PERSON_WEIGHT = 3.0
-#: A household pair agrees exactly on the family name and on one of the home comparisons.
-FAMILY_COMPARISON = "family_name"
-HOME_COMPARISONS = ("address", "phone")
+#: A household pair agrees exactly on these comparisons (same family name, same address).
+HOUSEHOLD_COMPARISONS = ("family_name", "address")
 
 
 def person_columns(names: Sequence[str]) -> list[int]:
@@ -50,15 +50,21 @@ def person_columns(names: Sequence[str]) -> list[int]:
 
 
 def household_pairs(names: Sequence[str], gamma: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """Pairs agreeing exactly on the family name and on the address or the phone."""
-    out = np.zeros(gamma.shape[0], dtype=bool)
-    if FAMILY_COMPARISON not in names:
-        return out
-    for name in HOME_COMPARISONS:
+    """Pairs agreeing exactly on every household comparison (none when one is absent)."""
+    out = np.full(gamma.shape[0], all(c in names for c in HOUSEHOLD_COMPARISONS), dtype=bool)
+    for name in HOUSEHOLD_COMPARISONS:
         if name in names:
-            out |= gamma[:, names.index(name)] == 1
-    out &= gamma[:, names.index(FAMILY_COMPARISON)] == 1
+            out &= gamma[:, names.index(name)] == 1
     return out
+
+
+def household_columns(names: Sequence[str]) -> list[int]:
+    """Comparisons weighed against relatives: all but the household comparisons.
+
+    A phone is a home's landline or a person's mobile: how often relatives share one
+    is learnt like the other fields'.
+    """
+    return [j for j, name in enumerate(names) if name not in HOUSEHOLD_COMPARISONS]
 
 
 def fit_household(model: FellegiSunterModel, gamma: npt.NDArray[np.uint8]) -> bool:
@@ -68,7 +74,7 @@ def fit_household(model: FellegiSunterModel, gamma: npt.NDArray[np.uint8]) -> bo
         Whether it was fitted (enough household pairs); otherwise the fixed rule applies.
     """
     names = list(model.comparison_names)
-    return _fit_household(model, gamma, person_columns(names), household_pairs(names, gamma))
+    return _fit_household(model, gamma, household_columns(names), household_pairs(names, gamma))
 
 
 def person_weight(
@@ -106,7 +112,7 @@ def person_refused(
     """
     columns = person_columns(model.comparison_names)
     if model.household_u is not None:
-        odds = household_evidence(model, gamma, columns)
+        odds = household_evidence(model, gamma, household_columns(model.comparison_names))
         threshold = model.match_threshold if match_threshold is None else match_threshold
         refused: npt.NDArray[np.bool_] = odds < probability_to_weight(threshold)
         return refused

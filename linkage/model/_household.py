@@ -1,19 +1,19 @@
-"""The household model: person-level fields among pairs that share a home.
+"""The household model: the other fields among pairs that share a home.
 
 Relatives share a family name, an address and a phone, so among candidate
 pairs that agree on those (the *household pairs*) the household fields say
 nothing about whether two records are one person. What separates one person
-from two relatives there is the person-level fields (given name, date of
-birth, identifiers...), but measured against relatives, not against random
+from two relatives there is the other fields (given name, date of birth,
+identifiers, a phone...), but measured against relatives, not against random
 people: a junior has his father's given name far more often than a stranger
 does, twins share a date of birth. So the model learns, by EM over the
-household pairs' person-level patterns with m held at the main model's,
+household pairs' patterns of those fields with m held at the main model's,
 
 * ``household_u``: P(level | two different people of one household), and
 * ``household_prior``: the share of household pairs that are one person.
 
 Data without relatives (every household pair one person) gives a prior near
-1, and the person-level evidence then rarely overrules the main model; data
+1, and the evidence of the other fields then rarely overrules the main model; data
 with many relatives gives a low prior and asks for real person-level
 agreement. ``household_u`` is pulled towards u by `PSEUDO_PAIRS` pseudo-pairs,
 so a handful of non-matches cannot make a level look impossible.
@@ -57,7 +57,7 @@ def fit_household(
     Args:
         model: A fitted model (m, u and prior known); updated in place.
         gamma: uint8 matrix (candidate pairs x comparisons).
-        person: Positions of the person-level comparisons.
+        person: Positions of the comparisons weighed against relatives.
         household: Boolean per pair: the pair agrees on the household fields.
         max_iter: EM iteration limit.
         tol: Stop when no parameter moves by more than this.
@@ -145,7 +145,7 @@ def household_evidence(
 ) -> FloatArray:
     """log2 odds that each pair is one person rather than two relatives.
 
-    ``log2(household_prior / (1 - household_prior))`` plus the person-level
+    ``log2(household_prior / (1 - household_prior))`` plus the ``person``
     fields' ``log2(m / household_u)`` (0 for null).
 
     Raises:

@@ -10,6 +10,7 @@ import pytest
 
 from linkage.decision import (
     fit_household,
+    household_columns,
     household_only,
     household_pairs,
     person_columns,
@@ -49,9 +50,29 @@ def _households(
     return gamma
 
 
-def test_household_pairs_need_family_name_and_a_home_field() -> None:
+def test_household_pairs_need_family_name_and_address() -> None:
     gamma = np.array([[1, 1, 1, 1, 1], [1, 2, 1, 1, 1], [1, 1, 1, 2, 1]], dtype=np.uint8)
     assert household_pairs(NAMES, gamma).tolist() == [True, False, False]
+
+
+def test_relatives_sharing_a_landline_are_learnt_like_any_field() -> None:
+    names = [*NAMES, "phone"]
+    assert household_columns(names) == [0, 2, 4, 5]
+    model = FellegiSunterModel(
+        comparison_names=names,
+        level_labels=[["null", "exact", "else"]] * len(names),
+        m=[np.array([0.0, 0.9, 0.1])] * len(names),
+        u=[np.array([0.0, 0.01, 0.99])] * len(names),
+        prior=0.001,
+    )
+    rng = np.random.default_rng(2)
+    gamma = np.hstack([_households(3000, 7000, twins=0.05), np.ones((10_000, 1), np.uint8)])
+    gamma[3000:, 5] = np.where(rng.random(7000) < 0.3, 1, 2)  # relatives: a shared landline
+
+    assert fit_household(model, gamma)
+
+    assert model.household_u is not None
+    assert model.household_u[5][1] == pytest.approx(0.3, abs=0.03)
 
 
 def test_fit_recovers_share_of_one_person_and_twin_rate() -> None:
