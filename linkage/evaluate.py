@@ -94,6 +94,11 @@ def _codes(values: ArrayLike, name: str) -> tuple[IntArray, int]:
     return dense_codes(_series(values, name), blank_is_missing=False)
 
 
+def truth_codes(truth: ArrayLike) -> IntArray:
+    """Truth labels as ``int64`` codes, each missing label its own code (same partition)."""
+    return _truth_codes(truth)[0]
+
+
 def _truth_codes(truth: ArrayLike) -> tuple[IntArray, int]:
     """Truth labels as integers; each missing label becomes its own singleton."""
     codes, k = _codes(truth, "t")

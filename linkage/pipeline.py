@@ -14,7 +14,9 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage import blocking, cluster, decision, evaluate
+from linkage._dense_codes import dense_codes
 from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
+from linkage.comparisons._codes import forget_frame_codes
 from linkage.errors import ConfigError, InvalidInputError
 from linkage.model import FellegiSunterModel, TrainingSession, fit_em_sessions
 from linkage.progress import PhaseTimer, Reporter
@@ -146,6 +148,7 @@ def link(
         )
         left = candidate_pairs["left"].to_numpy()
         right = candidate_pairs["right"].to_numpy()
+        del candidate_pairs
         timer.note("block", f"{len(left):,} candidate pairs")
     if len(left) == 0 and model is None:
         msg = (
@@ -159,6 +162,9 @@ def link(
         if model is None:
             model = train(std, vectors, comparisons, settings, block_report, left, right)
             timer.note("train", f"prior {model.prior:.4g}")
+        # free the standardised columns and their codes: later phases need only these
+        forget_frame_codes(std)
+        std = _narrow(std, (*KEY_COLUMNS, TRUTH_COLUMN, AGENCY_PERSON_NO))
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
         probability = model.match_probability(weight)
@@ -168,15 +174,15 @@ def link(
             "score", f"{links:,} links, {int(household.sum()):,} held by the household guard"
         )
     with timer.phase("cluster"):
-        clusters, review, merges = _cluster(
+        labels, clusters, review, merges = _cluster(
             std, left, right, probability, household, settings, previous_ids
         )
-        timer.note("cluster", f"{clusters['person_id'].n_unique():,} persons")
+        timer.note("cluster", f"{int(labels.max(initial=-1)) + 1:,} persons")
 
     with timer.phase("report"):
         pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
         summary = _summary(
-            std, left, right, probability, clusters, review, block_report, model, settings
+            std, left, right, probability, labels, review, block_report, model, settings
         )
     summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
     summary["peak_rss_mib_after"] = timer.peak_rss_mib
@@ -259,10 +265,14 @@ def _cluster(
     household: npt.NDArray[np.bool_],
     settings: LinkageSettings,
     previous_ids: pl.DataFrame | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Cluster the links; household-only pairs are edges for review, never for merging."""
+) -> tuple[npt.NDArray[np.int64], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Cluster labels, clusters, review pairs and id merges.
+
+    Household-only pairs are edges for review, never for merging. Each label is one
+    person id (:func:`linkage.cluster.assign_person_ids` gives clusters distinct ids).
+    """
     linkable = np.where(household, 0.0, probability)
-    agency = std["agency"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
+    agency = dense_codes(std["agency"], blank_is_missing=False)[0]
     labels = cluster.cluster(
         std.height,
         left,
@@ -273,7 +283,7 @@ def _cluster(
         agency=agency,
         agency_person=_agency_person_numbers(std),
     )
-    ids, merges = cluster.assign_person_ids(std.select(KEY_COLUMNS), labels, previous_ids)
+    ids, merges = cluster.assign_person_ids(_key_frame(std), labels, previous_ids)
     confidence = cluster.cluster_confidence(labels, left, right, linkable)
     clusters = ids.with_columns(pl.Series("cluster_confidence", confidence))
     flagged = cluster.review_pairs(
@@ -290,21 +300,31 @@ def _cluster(
     review = _pair_keys(std, left[rows], right[rows]).with_columns(
         pl.Series("match_probability", probability[rows]), reasons.alias("reason")
     )
-    return clusters, review, merges
+    return labels, clusters, review, merges
 
 
 def _agency_person_numbers(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
     """Codes of the agency's own person number (-1 when absent), for the cannot-link guard."""
     if AGENCY_PERSON_NO not in std.columns:
         return None
-    codes = std[AGENCY_PERSON_NO].cast(pl.Categorical).to_physical().cast(pl.Int64)
-    return codes.fill_null(-1).to_numpy()
+    return dense_codes(std[AGENCY_PERSON_NO], blank_is_missing=False)[0]
+
+
+def _narrow(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The given columns of ``frame`` that it has, as they are (``select`` would copy)."""
+    return pl.DataFrame([frame.get_column(c) for c in columns if c in frame.columns])
+
+
+def _key_frame(std: pl.DataFrame) -> pl.DataFrame:
+    """``agency, record_id`` in one chunk each: ``std.select`` copies more, and gathers
+    from the many chunks of the stacked extracts are several times slower."""
+    return _narrow(std, KEY_COLUMNS).rechunk()
 
 
 def _pair_keys(
     std: pl.DataFrame, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32]
 ) -> pl.DataFrame:
-    keys = std.select(KEY_COLUMNS)
+    keys = _key_frame(std)
     a = keys[left].rename({"agency": "agency_l", "record_id": "record_id_l"})
     b = keys[right].rename({"agency": "agency_r", "record_id": "record_id_r"})
     return pl.concat([a, b], how="horizontal")
@@ -334,7 +354,7 @@ def _summary(
     left: npt.NDArray[np.uint32],
     right: npt.NDArray[np.uint32],
     probability: npt.NDArray[np.float64],
-    clusters: pl.DataFrame,
+    labels: npt.NDArray[np.int64],
     review: pl.DataFrame,
     block_report: blocking.BlockingReport,
     model: FellegiSunterModel,
@@ -349,7 +369,7 @@ def _summary(
         "links": int((probability >= settings.match_threshold).sum())
         - review.filter(pl.col("reason") == "household_only").height,
         "review_pairs": review.height,
-        "persons": clusters["person_id"].n_unique(),
+        "persons": int(labels.max(initial=-1)) + 1,
         "thresholds": {
             "match": settings.match_threshold,
             "review": settings.review_threshold,
@@ -359,8 +379,9 @@ def _summary(
         "model": {"prior": model.prior, "training": model.training_stats},
     }
     if TRUTH_COLUMN in std.columns:
-        truth = std[TRUTH_COLUMN]
-        labels = clusters["person_id"]
+        # integer truth (missing labels already singletons) and cluster labels, coded once:
+        # the same partitions as the truth strings and the person ids
+        truth = evaluate.truth_codes(std[TRUTH_COLUMN])
         summary["metrics"] = {
             "clusters": evaluate.cluster_metrics(labels, truth).to_dict(),
             "pairwise_at_threshold": evaluate.pairwise_cluster_metrics(labels, truth).to_dict(),

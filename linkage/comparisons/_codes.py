@@ -16,14 +16,18 @@ gathers their results back to the pairs.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from linkage.comparisons._table import BoolArray, ValueTable, encode_values
 from linkage.encoding import is_missing
@@ -38,6 +42,9 @@ DEDUPE_MAX_DISTINCT_RATIO = 0.5
 _MIN_DEDUPE = 50_000
 _SAMPLE_EVERY = 8
 _CACHED_FRAMES = 2
+#: Frames of at least this many rows encode their columns on several threads.
+_PARALLEL_ROWS = 50_000
+_WORKERS = max(os.cpu_count() or 1, 1)
 
 
 class FrameCodes:
@@ -70,19 +77,17 @@ class FrameCodes:
         return entry
 
     def prefetch(self, columns: Sequence[str]) -> None:
-        """Encode the frame's string columns among ``columns`` in one parallel polars call."""
+        """Encode the frame's string columns among ``columns``, two at a time (threads)."""
         todo = [
             c
             for c in dict.fromkeys(columns)
             if c not in self._codes and c in self.columns and self.frame.schema[c] == pl.Utf8
         ]
-        if len(todo) < 2:
+        if len(todo) < 2 or self.height < _PARALLEL_ROWS:
             return
-        cast = self.frame.select(
-            pl.col(c).cast(pl.Categorical(pl.Categories.random())) for c in todo
-        )
-        for column in todo:
-            self._codes[column] = _from_categorical(cast[column], self.frame[column])
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            encoded = list(pool.map(lambda c: encode_strings(self.frame.get_column(c)), todo))
+        self._codes.update(zip(todo, encoded, strict=True))
 
     def codes(self, column: str) -> Codes:
         """Codes per record, ``-1`` where missing; equal codes mean equal values."""
@@ -152,6 +157,11 @@ class FrameCodes:
             "table", lambda: ValueTable(self.height, frame=self.frame, frame_codes=self.codes)
         )
 
+    def clear(self) -> None:
+        """Drop every code and derived value computed so far."""
+        self._codes.clear()
+        self._memo.clear()
+
     def memo(self, key: object, factory: Callable[[], T]) -> T:
         """``factory()`` computed once per key for this frame."""
         if key not in self._memo:
@@ -165,22 +175,17 @@ def encode_strings(series: pl.Series) -> tuple[Codes, int, pl.Series]:
 
     Missing (null or blank, :func:`linkage.encoding.is_missing`) is ``-1``. Equal values
     get equal codes; unlike :func:`linkage.encoding.encode` the values are in order of
-    first appearance (a categorical with its own category list), which is several times
+    first appearance (Arrow's hash-based ``dictionary_encode``), which is several times
     cheaper than sorting them, and blanks are found among the distinct values only.
     """
-    categorical = series.cast(pl.Utf8).cast(pl.Categorical(pl.Categories.random()))
-    return _from_categorical(categorical, series)
-
-
-def _from_categorical(categorical: pl.Series, series: pl.Series) -> tuple[Codes, int, pl.Series]:
-    """Codes, count and values of a column cast to a categorical of its own."""
-    physical = categorical.to_physical()
-    values = categorical.dtype.categories.to_series()  # type: ignore[attr-defined]
-    top = physical.max()
-    if isinstance(top, int) and top >= len(values):  # pragma: no cover - defensive
-        encoded = encode_values(series.cast(pl.Utf8))
-        return encoded.codes, encoded.n_values, encoded.values
-    codes = np.ascontiguousarray(physical.cast(pl.Int32).fill_null(-1).to_numpy(), dtype=np.int32)
+    text = series if series.dtype == pl.Utf8 else series.cast(pl.Utf8)
+    array = text.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    values = pl.Series(series.name, encoded.dictionary, dtype=pl.Utf8)
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    codes = np.ascontiguousarray(indices, dtype=np.int32)
     blank = is_missing(values).to_numpy()
     if blank.any():
         lookup = np.where(blank, -1, np.arange(len(values))).astype(np.int32)
@@ -223,6 +228,16 @@ def frame_codes(frame: pl.DataFrame) -> FrameCodes:
     while len(_CACHE) > _CACHED_FRAMES:
         _CACHE.popitem(last=False)
     return codes
+
+
+def forget_frame_codes(frame: pl.DataFrame) -> None:
+    """Drop the cached codes of ``frame`` (a run that has finished comparing frees them)."""
+    hit = _CACHE.get(id(frame))
+    if hit is not None and hit[0]() is frame:
+        del _CACHE[id(frame)]
+        # memo entries may refer back to the codes (a table's code lookup): clearing
+        # breaks that cycle, so the memory is freed now rather than at the next collection
+        hit[1].clear()
 
 
 def distinct_pairs(

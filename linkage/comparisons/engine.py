@@ -29,8 +29,9 @@ from linkage.comparisons.levels import ElseLevel, Level
 from linkage.comparisons.string_levels import JaroWinklerLevel
 from linkage.errors import InvalidInputError
 
-#: Pairs per chunk: bounds the memory of the per-pair temporaries.
-CHUNK = 4_000_000
+#: Pairs per chunk: bounds the memory of the per-pair temporaries (a 4M chunk peaked
+#: about 170 MiB higher at 1M records, for the same CPU time).
+CHUNK = 1_000_000
 
 Positions = npt.NDArray[np.intp]
 #: ``evaluate(level, positions)``: the level's mask at the given pair positions (None: all).
