@@ -26,6 +26,7 @@ DATE_COLUMNS = frozenset({"dob_date"})
 LIST_COLUMNS = frozenset({"alias_names"})
 _LIST_SEP = "\x1e"
 _MERGE_AFTER = 200_000
+_MAX_RUNS = 8  # sorted runs of recent postings kept apart (lookups search each)
 _SMALL_BLOCK = 8192  # blocks up to this size are encoded in Python (polars costs more)
 
 
@@ -180,16 +181,19 @@ class ValueColumn:
 
 
 class HashIndex:
-    """64-bit key hash -> rows: a sorted base plus recent postings.
+    """64-bit key hash -> rows: a sorted base, sorted runs of recent postings, single adds.
 
-    Writers fold the recent postings into the base with :meth:`merged` (no lock
-    needed: only the writer changes the index) and :meth:`install` the result
-    under the write side, so readers never wait for the sort.
+    A group upsert adds its postings as one sorted run (no lock needed: readers see
+    the list of runs before or after); one-record upserts add to a dict. Writers fold
+    all of it into the base with :meth:`merged` (outside any lock: only the writer
+    changes the index) and :meth:`install` the result under the write side, so
+    readers never wait for the sort.
     """
 
     def __init__(self) -> None:
         self.base_hash = np.empty(0, np.uint64)
         self.base_rows = np.empty(0, np.uint32)
+        self.runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
         self.delta: dict[int, list[int]] = {}
         self.delta_size = 0
 
@@ -198,21 +202,27 @@ class HashIndex:
         """Enough recent postings that folding them into the base pays."""
         return self.delta_size > _MERGE_AFTER
 
+    def _sorted(self) -> list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]]:
+        return [(self.base_hash, self.base_rows), *self.runs]
+
     def add(
         self, rows: npt.NDArray[Any], hashes: npt.NDArray[np.uint64], *, merge: bool = True
     ) -> None:
-        """Add postings (bulk: merged into the base when large, unless ``merge`` is false:
-        then the base arrays are left alone, as readers without a lock need)."""
+        """Add postings as a sorted run (bulk: merged into the base when large, unless
+        ``merge`` is false: then the base is left alone, as readers without a lock need)."""
         if merge and len(rows) > _MERGE_AFTER // 4:
             self.merge(rows.astype(np.uint32), hashes)
             return
-        delta = self.delta
-        for h, row in zip(hashes.tolist(), rows.tolist(), strict=True):
-            found = delta.get(h)
-            if found is None:
-                delta[h] = [row]
-            else:
-                found.append(row)
+        if len(rows) == 0:
+            return
+        order = np.argsort(hashes, kind="stable")
+        runs = [*self.runs, (hashes[order], rows.astype(np.uint32)[order])]
+        if len(runs) > _MAX_RUNS:
+            all_h = np.concatenate([h for h, _ in runs])
+            all_r = np.concatenate([r for _, r in runs])
+            order = np.argsort(all_h, kind="stable")
+            runs = [(all_h[order], all_r[order])]
+        self.runs = runs
         self.delta_size += len(rows)
         if merge and self.delta_size > 4 * _MERGE_AFTER:  # a writer that never folds
             self.merge(np.empty(0, np.uint32), np.empty(0, np.uint64))
@@ -233,15 +243,20 @@ class HashIndex:
         hashes: npt.NDArray[np.uint64] | None = None,
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
         """The base with the recent postings (and ``rows``/``hashes``) folded in; no change."""
-        delta_h = np.fromiter(
-            (h for h, rs in self.delta.items() for _ in rs), np.uint64, self.delta_size
-        )
-        delta_r = np.fromiter((r for rs in self.delta.values() for r in rs), np.uint32)
+        parts_h = [h for h, _ in self.runs]
+        parts_r = [r for _, r in self.runs]
+        if self.delta:
+            size = sum(len(rs) for rs in self.delta.values())
+            parts_h.append(
+                np.fromiter((h for h, rs in self.delta.items() for _ in rs), np.uint64, size)
+            )
+            parts_r.append(np.fromiter((r for rs in self.delta.values() for r in rs), np.uint32))
         if rows is not None and hashes is not None and len(rows):
-            delta_h = np.concatenate([delta_h, hashes])
-            delta_r = np.concatenate([delta_r, rows.astype(np.uint32)])
-        if len(delta_h) == 0:
+            parts_h.append(hashes.astype(np.uint64))
+            parts_r.append(rows.astype(np.uint32))
+        if not parts_h:
             return self.base_hash, self.base_rows
+        delta_h, delta_r = np.concatenate(parts_h), np.concatenate(parts_r)
         order = np.argsort(delta_h, kind="stable")
         delta_h, delta_r = delta_h[order], delta_r[order]
         at = np.searchsorted(self.base_hash, delta_h, side="right")
@@ -250,55 +265,69 @@ class HashIndex:
     def install(self, merged: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]) -> None:
         """Replace the base by :meth:`merged`'s result and forget the recent postings."""
         self.base_hash, self.base_rows = merged
-        self.delta, self.delta_size = {}, 0
+        self.runs, self.delta, self.delta_size = [], {}, 0
 
     def merge(self, rows: npt.NDArray[np.uint32], hashes: npt.NDArray[np.uint64]) -> None:
         """Fold the recent postings (and ``rows``/``hashes``) into the sorted base."""
         self.install(self.merged(rows, hashes))
 
     def counts(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        """Postings per hash (vectorised over the base)."""
-        lo = np.searchsorted(self.base_hash, hashes, side="left")
-        out = np.searchsorted(self.base_hash, hashes, side="right") - lo
+        """Postings per hash (vectorised over the sorted parts)."""
+        out = np.zeros(len(hashes), dtype=np.int64)
+        for keys, _ in self._sorted():
+            out += np.searchsorted(keys, hashes, side="right") - np.searchsorted(keys, hashes)
         if self.delta:
             delta = self.delta
-            extra = [len(delta.get(h, ())) for h in hashes.tolist()]
-            out = out + np.asarray(extra, dtype=np.int64)
-        return out.astype(np.int64)
+            out += np.asarray([len(delta.get(h, ())) for h in hashes.tolist()], dtype=np.int64)
+        return out
 
     def postings(
-        self, hashes: npt.NDArray[np.uint64]
+        self, hashes: npt.NDArray[np.uint64], wanted: npt.NDArray[np.bool_] | None = None
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Every posting of the hashes as (position in ``hashes``, row) arrays."""
-        lo = np.searchsorted(self.base_hash, hashes, side="left")
-        n = np.searchsorted(self.base_hash, hashes, side="right") - lo
-        owner = np.repeat(np.arange(len(hashes), dtype=np.int64), n)
-        offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(n) - n - lo, n)
-        rows = self.base_rows[offsets].astype(np.int64)
+        """Every posting of the hashes (those ``wanted``) as (position in ``hashes``, row)."""
+        owners: list[npt.NDArray[np.int64]] = []
+        found: list[npt.NDArray[np.int64]] = []
+        for keys, rows in self._sorted():
+            lo = np.searchsorted(keys, hashes, side="left")
+            n = np.searchsorted(keys, hashes, side="right") - lo
+            if wanted is not None:
+                n = np.where(wanted, n, 0)
+            owner = np.repeat(np.arange(len(hashes), dtype=np.int64), n)
+            offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(n) - n - lo, n)
+            owners.append(owner)
+            found.append(rows[offsets].astype(np.int64))
         if self.delta:
             delta = self.delta
-            extra = [(i, delta[h]) for i, h in enumerate(hashes.tolist()) if h in delta]
+            extra = [
+                (i, delta[h])
+                for i, h in enumerate(hashes.tolist())
+                if h in delta and (wanted is None or wanted[i])
+            ]
             if extra:
-                owner = np.concatenate(
-                    [owner, np.repeat([i for i, _ in extra], [len(r) for _, r in extra])]
-                ).astype(np.int64)
-                rows = np.concatenate([rows, [r for _, rs in extra for r in rs]]).astype(np.int64)
-        return owner, rows
+                owners.append(np.repeat([i for i, _ in extra], [len(r) for _, r in extra]))
+                found.append(np.asarray([r for _, rs in extra for r in rs], dtype=np.int64))
+        return (
+            np.concatenate(owners).astype(np.int64),
+            np.concatenate(found).astype(np.int64),
+        )
 
     def lookup(self, hashes: npt.NDArray[np.uint64], max_size: int) -> npt.NDArray[np.int64]:
         """Distinct rows posted under any of ``hashes``; keys with more rows are skipped."""
         if len(hashes) == 0:
             return np.empty(0, np.int64)
-        lo = np.searchsorted(self.base_hash, hashes, side="left")
-        hi = np.searchsorted(self.base_hash, hashes, side="right")
-        found: list[npt.NDArray[Any]] = []
+        parts = self._sorted()
+        bounds = [
+            (rows, np.searchsorted(keys, hashes).tolist(),
+             np.searchsorted(keys, hashes, side="right").tolist())
+            for keys, rows in parts
+        ]  # fmt: skip
         delta = self.delta
-        for h, a, b in zip(hashes.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        found: list[npt.NDArray[Any]] = []
+        for i, h in enumerate(hashes.tolist()):
             extra = delta.get(h, ()) if delta else ()
-            if (b - a) + len(extra) > max_size:
+            if sum(hi[i] - lo[i] for _, lo, hi in bounds) + len(extra) > max_size:
                 continue
-            if b > a:
-                found.append(self.base_rows[a:b])
+            found.extend(rows[lo[i] : hi[i]] for rows, lo, hi in bounds if hi[i] > lo[i])
             if extra:
                 found.append(np.asarray(extra, dtype=np.uint32))
         if not found:

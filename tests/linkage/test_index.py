@@ -142,3 +142,44 @@ def test_household_guard_makes_a_weak_person_match_a_review(tmp_path: Path) -> N
     same = index.upsert(rec("dffh", "3", given_name="Ann", family_name="Lee", phone="0400000001"))
     assert same.outcome == "matched"  # given name agrees: 3 bits about the person
     assert same.person_id == first.person_id
+
+
+def test_hash_index_parts_agree_with_a_dict() -> None:
+    """Base, sorted runs (group adds) and single adds answer like one dict of postings."""
+    import numpy as np
+
+    from linkage.index_columns import HashIndex
+
+    rng = np.random.default_rng(7)
+    index, reference = HashIndex(), {}
+    row = 0
+
+    def posted(count: int) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal row
+        hashes = rng.integers(0, 40, count).astype(np.uint64)
+        rows = np.arange(row, row + count)
+        row += count
+        for h, r in zip(hashes.tolist(), rows.tolist(), strict=True):
+            reference.setdefault(h, []).append(r)
+        return rows, hashes
+
+    index.merge(*[a.astype(np.uint32) if i == 0 else a for i, a in enumerate(posted(300))])
+    for step in range(15):  # more runs than are kept apart
+        rows, hashes = posted(25)
+        if step % 3 == 0:
+            for r, h in zip(rows.tolist(), hashes.tolist(), strict=True):
+                index.add_one(r, [h])
+        else:
+            index.add(rows, hashes, merge=False)
+        probe = np.arange(45, dtype=np.uint64)
+        expected_counts = [len(reference.get(h, [])) for h in range(45)]
+        assert index.counts(probe).tolist() == expected_counts
+        owner, found = index.postings(probe)
+        got = sorted(zip(owner.tolist(), found.tolist(), strict=True))
+        assert got == sorted((h, r) for h in range(45) for r in reference.get(h, []))
+        small = [h for h in range(45) if 0 < expected_counts[h] <= 12]
+        expected = sorted({r for h in small for r in reference[h]})
+        assert index.lookup(probe, 12).tolist() == expected
+    merged = HashIndex()
+    merged.install(index.merged())
+    assert merged.counts(np.arange(45, dtype=np.uint64)).tolist() == expected_counts
