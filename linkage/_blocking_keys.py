@@ -60,3 +60,32 @@ def all_names_key() -> pl.Expr:
     primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
     aliases = pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
     return pl.concat_list(primary, aliases).alias("all_names")
+
+
+def name_sdx_tokens() -> pl.Expr:
+    """List of the given and family soundex codes: matches a name in either field."""
+    return pl.concat_list(pl.col("given_sdx"), pl.col("family_sdx")).alias("name_sdx_tokens")
+
+
+def locality_key() -> pl.Expr:
+    """List of the postcode and the suburb: records agree when they share either."""
+    return pl.concat_list(pl.col("postcode_std"), pl.col("suburb_std")).alias("locality")
+
+
+_ANY_OF = {"name_sdx_tokens": name_sdx_tokens, "locality": locality_key}
+
+
+def any_of_columns(expr: pl.Expr) -> tuple[str, ...] | None:
+    """The columns of a list key built by one of this module's ``concat_list`` builders.
+
+    Such a key can be dictionary-encoded from its columns directly, without
+    building and exploding the list (``linkage.blocking`` does).
+    """
+    try:
+        name = expr.meta.output_name()
+    except pl.exceptions.ComputeError:
+        return None
+    builder = _ANY_OF.get(name)
+    if builder is None or not expr.meta.eq(builder()):
+        return None
+    return tuple(builder().meta.root_names())

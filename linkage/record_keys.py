@@ -8,6 +8,10 @@ own polars expressions over a standardised frame; :class:`RecordKeys`
 derives the same keys from one :func:`~linkage.standardise.standardise_record`
 result without polars (the real-time path, a few microseconds per key).
 The property test in ``tests/linkage/test_record_keys.py`` holds them equal.
+
+A rule's ``sparse`` predicate and pair ``checks`` (:mod:`linkage._blocking_checks`)
+are not keys: here the rule pairs every two records sharing its keys, a
+superset of the batch pairs, and the scorer sorts them out.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from linkage._blocking_keys import any_of_columns
 from linkage.blocking import BlockingRule, KeyVariants
 from linkage.errors import ConfigError
 from linkage.keyhash import fnv1a, fnv1a_series
@@ -143,6 +148,9 @@ def _getter(expr: Any, rule: str) -> Getter:
         return _dob_sorted
     if name == "all_names":
         return _all_names
+    columns = any_of_columns(expr) if isinstance(expr, pl.Expr) else None
+    if columns is not None:
+        return lambda std: _present([std.get(c) for c in columns])
     pair = _SORTED.match(name)
     if pair:
         first, second = pair.groups()

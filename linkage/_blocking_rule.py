@@ -1,0 +1,181 @@
+"""What a blocking rule is, and the codes of all rules' keys for one frame.
+
+A :class:`BlockingRule` is a tuple of key expressions evaluated once per record;
+:func:`encode_rules` dictionary-encodes every distinct key expression of all
+rules (and every value of their pair checks) once, and :func:`rule_context`
+evaluates the rules' sparse predicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from linkage._blocking_checks import PairCheck
+from linkage._blocking_keys import KeyVariants, any_of_columns
+from linkage._blocking_pairs import Coded, encode_keys
+from linkage._dense_codes import dense_codes
+from linkage.errors import ConfigError
+
+Key = pl.Expr | KeyVariants
+
+
+@dataclass(frozen=True, eq=False)
+class BlockingRule:
+    """Pairs of records that agree exactly on every key.
+
+    Attributes:
+        name: label used in reports.
+        keys: polars expressions evaluated on the standardised frame (list
+            expressions are exploded), at most one :class:`KeyVariants`.
+        sparse: a boolean record expression; when given, only pairs where at
+            least one record is sparse (:mod:`linkage._blocking_checks`).
+        checks: pair conditions; pairs any check rejects are dropped.
+    """
+
+    name: str
+    keys: tuple[Key, ...]
+    sparse: pl.Expr | None = None
+    checks: tuple[PairCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            msg = "a blocking rule needs at least one key"
+            raise ConfigError(msg)
+        if sum(isinstance(k, KeyVariants) for k in self.keys) > 1:
+            msg = f"rule {self.name!r}: at most one KeyVariants key"
+            raise ConfigError(msg)
+
+    def key_frame(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """One row per (record, key combination): ``row`` and integer keys, nothing missing."""
+        variants = next((k for k in self.keys if isinstance(k, KeyVariants)), None)
+        scalar = [k for k in self.keys if not isinstance(k, KeyVariants)]
+        if variants is None:
+            return _key_frame(frame, scalar)
+        parts = [
+            _key_frame(frame, [*scalar, form]).with_columns(pl.lit(i, pl.UInt8).alias("variant"))
+            for i, form in enumerate(variants.variants)
+        ]
+        return pl.concat(parts)
+
+
+def _key_frame(frame: pl.DataFrame, keys: Sequence[pl.Expr]) -> pl.DataFrame:
+    """``row`` and ``k0..kn`` with lists exploded, missing keys dropped, text as integer codes."""
+    names = [f"k{i}" for i in range(len(keys))]
+    keyed = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+        *(key.alias(name) for key, name in zip(keys, names, strict=True)),
+    )
+    lists = [n for n in names if isinstance(keyed.schema[n], pl.List)]
+    for name in lists:
+        keyed = keyed.explode(name)
+    present = [
+        pl.col(n).is_not_null() & (pl.col(n).str.strip_chars() != "")
+        if keyed.schema[n] == pl.Utf8
+        else pl.col(n).is_not_null()
+        for n in names
+    ]
+    keyed = keyed.filter(pl.all_horizontal(present))
+    if lists:
+        keyed = keyed.unique()
+    return keyed.with_columns(
+        pl.col(n).cast(pl.Categorical).to_physical() for n in names if keyed.schema[n] == pl.Utf8
+    )
+
+
+def block_on(
+    *columns: str | Key,
+    name: str | None = None,
+    sparse: pl.Expr | None = None,
+    checks: Sequence[PairCheck] = (),
+) -> BlockingRule:
+    """A rule: records agree exactly (non-null) on all the given columns or expressions.
+
+    Args:
+        *columns: standardised column names, polars expressions (derived keys;
+            list expressions match on any shared element) or one
+            :class:`KeyVariants` (match on any one form).
+        name: label for reports; defaults to the keys' names joined by ``+``.
+        sparse: record predicate; only pairs with at least one sparse record.
+        checks: pair conditions every pair must pass.
+
+    Returns:
+        The blocking rule.
+    """
+    keys = tuple(pl.col(c) if isinstance(c, str) else c for c in columns)
+    if name is None:
+        name = "+".join(k.name if isinstance(k, KeyVariants) else _expr_name(k) for k in keys)
+    return BlockingRule(name=name, keys=keys, sparse=sparse, checks=tuple(checks))
+
+
+def _expr_name(expr: pl.Expr) -> str:
+    """Output name of an expression, or its text."""
+    try:
+        return expr.meta.output_name()
+    except pl.exceptions.ComputeError:
+        return str(expr)
+
+
+def encode_rules(
+    frame: pl.DataFrame, rules: Sequence[BlockingRule], checks: Sequence[PairCheck]
+) -> list[list[list[Coded]]]:
+    """Codes of every rule's keys, then of every check's values.
+
+    List keys made of whole columns (:func:`any_of_columns`) are coded from
+    the columns' values at once, without building the lists.
+    """
+    fast: dict[tuple[str, ...], Coded] = {}
+    spliced: list[tuple[int, int, tuple[str, ...]]] = []
+    plain: list[tuple[Key, ...]] = []
+    for i, rule in enumerate(rules):
+        keys: list[Key] = []
+        for j, key in enumerate(rule.keys):
+            columns = any_of_columns(key) if isinstance(key, pl.Expr) else None
+            if columns is None:
+                keys.append(key)
+                continue
+            if columns not in fast:
+                fast[columns] = _any_of_codes(frame, columns)
+            spliced.append((i, j, columns))
+        plain.append(tuple(keys))
+    coded = encode_keys(frame, [*plain, *(c.values for c in checks)])
+    for i, j, columns in spliced:
+        coded[i].insert(j, [fast[columns]])
+    return coded
+
+
+def _any_of_codes(frame: pl.DataFrame, columns: tuple[str, ...]) -> Coded:
+    """Codes of a list key whose elements are the values of ``columns`` (missing ones dropped)."""
+    values = pl.concat([frame.get_column(c).alias("v") for c in columns])
+    codes, cardinality = dense_codes(values)
+    rows = np.tile(np.arange(frame.height, dtype=np.int64), len(columns))
+    present = codes >= 0
+    return Coded(codes[present], cardinality, rows[present])
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Per-record values the rules' sparse predicates and checks need, evaluated once."""
+
+    sparse: dict[str, npt.NDArray[np.bool_]]
+    checks: dict[str, list[npt.NDArray[np.int64]]]
+
+
+def rule_context(
+    frame: pl.DataFrame,
+    rules: Sequence[BlockingRule],
+    checks: Sequence[PairCheck],
+    coded: Sequence[list[list[Coded]]],
+) -> RuleContext:
+    """Sparse flags of the rules and the codes of the checks' values."""
+    sparse = {
+        str(r.sparse): frame.select(r.sparse.fill_null(False)).to_series().to_numpy()
+        for r in rules
+        if r.sparse is not None
+    }
+    codes = {c.name: [forms[0].codes for forms in k] for c, k in zip(checks, coded, strict=True)}
+    return RuleContext(sparse, codes)
