@@ -349,8 +349,9 @@ def test_swap_and_alias_override_worse_levels_only() -> None:
     comps = COMPARISONS[:2]
     left, right = np.array([0, 0, 0], np.uint32), np.array([1, 2, 3], np.uint32)
     gamma = compare(frame, left, right, comps).gamma
-    # swapped: both given and family lowered from else (8) to level 4
-    assert gamma[0].tolist() == [4, 4]
+    # swapped: given lowered from else (8) to "swapped" (3); the family name, JOHN as the
+    # other's given name, to "a name in the other name field" (7), not to a swap level too
+    assert gamma[0].tolist() == [3, 7]
     # alias of row 2 is row 0's name: given stays exact (1 is better), family -> 3
     assert gamma[1].tolist() == [1, 3]
     # row 3 has no given name: the given level stays null, family stays exact

@@ -345,15 +345,18 @@ def test_default_comparisons_round_trip_and_numbering() -> None:
         assert comparison.level_labels[-1] == "else"
     given = comparisons[0]
     assert given.tf_adjusted
-    assert given.level_labels[1:6] == (
+    assert given.level_labels[1:5] == (
         "exact",
         "same nickname root",
-        "alias agrees",
         "given and family swapped",
         "given and family swapped, one Jaro-Winkler >= 0.88",
     )
     family = comparisons[1]
+    assert family.level_labels[3] == "alias agrees"
     assert family.level_labels[-2:] == ("a name in the other name field", "else")
+    # a cross-field agreement is evidence once: no cross level in two comparisons
+    cross = [repr(lv) for c in comparisons for _, lv in c.cross_levels]
+    assert len(cross) == len(set(cross))
     assert comparisons[-1].column == "id_licence_std"
 
 
