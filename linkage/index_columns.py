@@ -11,6 +11,7 @@ dict of postings added since the last merge.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ LIST_COLUMNS = frozenset({"alias_names"})
 _LIST_SEP = "\x1e"
 _MERGE_AFTER = 200_000
 _MAX_RUNS = 8  # sorted runs of recent postings kept apart (lookups search each)
+_MIRROR_CHUNK = 16_384
 _SMALL_BLOCK = 8192  # blocks up to this size are encoded in Python (polars costs more)
 
 
@@ -155,13 +157,18 @@ class ValueColumn:
         mirror: pl.Series | None = self.__dict__.get("_mirror")
         have = 0 if mirror is None else len(mirror)
         if have < self.n_values:
-            new = self.values[have : self.n_values].tolist()
-            if self.kind == "list":
-                items = [None if v is None else list(v) for v in new]
-                part = pl.Series(items, dtype=pl.List(pl.Utf8))
-            else:
-                part = pl.Series(new, dtype=pl.Utf8)
-            mirror = part if mirror is None else pl.concat([mirror, part], rechunk=False)
+            parts = [] if mirror is None else [mirror]
+            # in chunks, handing the GIL over between them: building a polars column from
+            # Python strings holds it throughout, and real-time calls must not wait
+            for start in range(have, self.n_values, _MIRROR_CHUNK):
+                new = self.values[start : min(start + _MIRROR_CHUNK, self.n_values)].tolist()
+                if self.kind == "list":
+                    items = [None if v is None else list(v) for v in new]
+                    parts.append(pl.Series(items, dtype=pl.List(pl.Utf8)))
+                else:
+                    parts.append(pl.Series(new, dtype=pl.Utf8))
+                time.sleep(0)
+            mirror = pl.concat(parts, rechunk=False)
             if mirror.n_chunks() > 32:
                 mirror = mirror.rechunk()
             self.__dict__["_mirror"] = mirror
