@@ -72,6 +72,36 @@ def locality_key() -> pl.Expr:
     return pl.concat_list(pl.col("postcode_std"), pl.col("suburb_std")).alias("locality")
 
 
+ID_PARTS_MIN_LENGTH = 6
+
+
+def id_parts_keys(column: str) -> KeyVariants:
+    """An identifier's first half, second half, and both without the two middle characters.
+
+    One wrong or extra character, or two swapped neighbours, leave at least
+    one of the three intact; identifiers shorter than
+    :data:`ID_PARTS_MIN_LENGTH` have none.
+    """
+    value = pl.col(column)
+    half = value.str.len_chars() // 2
+    long_enough = value.str.len_chars() >= ID_PARTS_MIN_LENGTH
+    parts = (
+        value.str.slice(0, half),
+        value.str.slice(half),
+        pl.concat_str(value.str.slice(0, half - 1), value.str.slice(half + 1)),
+    )
+    forms = tuple(pl.when(long_enough).then(p).alias("id_part") for p in parts)
+    return KeyVariants(name=f"id_parts({column})", variants=forms)
+
+
+def id_parts(value: str) -> list[str]:
+    """The forms of :func:`id_parts_keys` for one identifier (the real-time mirror)."""
+    if len(value) < ID_PARTS_MIN_LENGTH:
+        return []
+    half = len(value) // 2
+    return [value[:half], value[half:], value[: half - 1] + value[half + 1 :]]
+
+
 _ANY_OF = {"name_sdx_tokens": name_sdx_tokens, "locality": locality_key}
 
 

@@ -47,6 +47,7 @@ from linkage._blocking_keys import (
     all_names_key,
     dob_masked_keys,
     dob_sorted_key,
+    id_parts_keys,
     locality_key,
     name_sdx_tokens,
     sorted_pair_key,
@@ -90,6 +91,7 @@ __all__ = [
     "dob_sorted_key",
     "dob_uncertain",
     "generate_pairs",
+    "id_parts_keys",
     "locality_key",
     "name_partial",
     "name_sdx_tokens",
@@ -188,6 +190,12 @@ def default_rules(
             checks=(GIVEN_AGREES, FAMILY_AGREES_UNLESS_MARRIED),
         ),
         *(block_on(f"id_{name}_std") for name in identifiers),
+        *(
+            block_on(
+                id_parts_keys(f"id_{name}_std"), locality_key(), name=f"id_{name}_parts+locality"
+            )
+            for name in identifiers
+        ),
         *(block_on("agency", f"id_{name}_std") for name in agency_identifiers),
     )
 

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage._blocking_keys import any_of_columns
+from linkage._blocking_keys import any_of_columns, id_parts
 from linkage.blocking import BlockingRule, KeyVariants
 from linkage.errors import ConfigError
 from linkage.keyhash import fnv1a, fnv1a_series
@@ -33,6 +33,7 @@ from linkage.keyhash import fnv1a, fnv1a_series
 SEP = "\x1f"
 Getter = Callable[[Mapping[str, Any]], list[Any]]
 _SORTED = re.compile(r"^sorted\((\w+),(\w+)\)$")
+_ID_PARTS = re.compile(r"^id_parts\((\w+)\)$")
 
 
 def rule_forms(rules: Sequence[BlockingRule]) -> list[tuple[str, list[pl.Expr]]]:
@@ -106,11 +107,13 @@ class RecordKeys:
             if variants is None:
                 self.forms.append((str(number), scalar))
                 continue
-            if variants.name != "dob_masked":
+            parts = _ID_PARTS.match(variants.name)
+            if variants.name != "dob_masked" and parts is None:
                 msg = f"rule {rule.name!r}: no real-time form of key variants {variants.name!r}"
                 raise ConfigError(msg)
             for i in range(len(variants.variants)):
-                self.forms.append((f"{number}.{i}", [*scalar, _dob_masked(i)]))
+                form = _dob_masked(i) if parts is None else _id_part(parts.group(1), i)
+                self.forms.append((f"{number}.{i}", [*scalar, form]))
 
     def texts(self, std: Mapping[str, Any]) -> set[str]:
         """Every distinct key text of the record."""
@@ -176,6 +179,15 @@ def _dob_masked(i: int) -> Getter:
             return []
         digits = year * 10000 + month * 100 + day
         return _present([digits // high * high + digits % low])
+
+    return get
+
+
+def _id_part(column: str, i: int) -> Getter:
+    def get(std: Mapping[str, Any]) -> list[Any]:
+        value = std.get(column)
+        parts = id_parts(value) if isinstance(value, str) else []
+        return _present(parts[i : i + 1])
 
     return get
 

@@ -19,12 +19,15 @@ from linkage._blocking_checks import (
     either,
     sparse_blocks,
 )
+from linkage._blocking_keys import id_parts
 from linkage.blocking import (
     BlockingRule,
+    KeyVariants,
     block_on,
     default_rules,
     dob_uncertain,
     generate_pairs,
+    id_parts_keys,
     locality_key,
     name_sdx_tokens,
 )
@@ -267,3 +270,24 @@ def test_checks_drop_household_members_but_keep_a_wrong_birth_date() -> None:
     rule = block_on("address_std", checks=(either(DOB_CLOSE, GIVEN_AGREES),))
     pairs, _ = generate_pairs(frame, [rule])
     assert set(zip(pairs["left"].to_list(), pairs["right"].to_list(), strict=True)) == {(0, 2)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text("0123456789AB", min_size=6, max_size=12), st.data())
+def test_id_parts_match_one_substitution_or_swap(value: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(value) - 2))
+    if data.draw(st.booleans()):
+        typo = value[:i] + value[i + 1] + value[i] + value[i + 2 :]
+    else:
+        typo = value[:i] + data.draw(st.sampled_from("0123456789")) + value[i + 1 :]
+    frame = pl.DataFrame(
+        {"id_x_std": [value, typo, value[::-1] + "Z"], "postcode_std": ["3000"] * 3}
+    ).with_columns(pl.lit(None, pl.Utf8).alias("suburb_std"))
+    rule = block_on(id_parts_keys("id_x_std"), locality_key())
+    pairs, _ = generate_pairs(frame, [rule])
+    found = set(zip(pairs["left"].to_list(), pairs["right"].to_list(), strict=True))
+    assert (0, 1) in found
+    variants = rule.keys[0]
+    assert isinstance(variants, KeyVariants)
+    forms = frame.select(f.alias(f"f{i}") for i, f in enumerate(variants.variants))
+    assert id_parts(value) == list(forms.row(0))

@@ -39,7 +39,9 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         "postcode": draw(st.sampled_from([None, "3053", "3065", "30"])),
         "phone": draw(st.sampled_from([None, "0412 345 678", "+61 3 9123 4567", "12"])),
         "email": draw(st.sampled_from([None, "a@b.com", "A@B.COM", "nope"])),
-        "id_licence": draw(st.sampled_from([None, "ab-123", "AB123"])),
+        "id_licence": draw(
+            st.sampled_from([None, "ab-123", "AB123", "12345678", "12354678", "1234567890a"])
+        ),
     }
 
 
