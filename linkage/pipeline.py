@@ -156,6 +156,9 @@ def link(
         )
         raise InvalidInputError(msg)
     comparisons = default_comparisons(identifier_names(std))
+    # standardised columns only blocking read (phonetic variants, date parts, ...) go now
+    needed = {c for comparison in comparisons for c in comparison.columns()}
+    std = _narrow(std, tuple(c for c in std.columns if c in needed or c in frame.columns))
     with timer.phase("compare"):
         vectors = compare(std, left, right, comparisons)
     with timer.phase("train"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -176,9 +177,9 @@ def _compare_chunk(
 
 def _check_pairs(
     frame: pl.DataFrame, left: npt.ArrayLike, right: npt.ArrayLike
-) -> tuple[Rows, Rows]:
-    li = np.asarray(left).astype(np.intp, copy=False).ravel()
-    ri = np.asarray(right).astype(np.intp, copy=False).ravel()
+) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]]:
+    """Integer row positions, checked (not copied: each chunk is widened to ``intp``)."""
+    li, ri = (_integers(side) for side in (left, right))
     if li.shape != ri.shape:
         msg = f"left and right differ in length ({len(li)} != {len(ri)})"
         raise InvalidInputError(msg)
@@ -187,6 +188,11 @@ def _check_pairs(
             msg = f"pair row positions out of range for a frame of {frame.height} rows"
             raise InvalidInputError(msg)
     return li, ri
+
+
+def _integers(values: npt.ArrayLike) -> npt.NDArray[np.integer[Any]]:
+    array = np.asarray(values).ravel()
+    return array if array.dtype.kind in "iu" else array.astype(np.intp)
 
 
 def compare(
@@ -215,29 +221,31 @@ def compare(
     if len(li):
         codes.prefetch([c for comparison in comparisons for c in comparison.columns()])
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
+    adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
+    tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
     for start in range(0, len(li), CHUNK):
         stop = start + CHUNK
-        gamma[start:stop] = _compare_chunk(codes, comparisons, li[start:stop], ri[start:stop])
-    tf = {}
-    for j, comparison in enumerate(comparisons):
-        if comparison.tf_adjusted:
-            tf[comparison.name] = _tf_column(codes, comparison.column, gamma[:, j] == 1, li)
+        lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
+        chunk = _compare_chunk(codes, comparisons, lc, rc)
+        gamma[start:stop] = chunk
+        for j, comparison in adjusted:
+            exact = np.flatnonzero(chunk[:, j] == 1)
+            tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[
+                codes.codes(comparison.column)[lc[exact]]
+            ]
     return ComparisonVectors(gamma=gamma, tf=tf, names=tuple(c.name for c in comparisons))
 
 
-def _tf_column(
-    codes: FrameCodes, column: str, exact: BoolArray, left: Rows
-) -> npt.NDArray[np.float32]:
-    def frequencies() -> npt.NDArray[np.float64]:
+def _frequencies(codes: FrameCodes, column: str) -> npt.NDArray[np.float64]:
+    """Relative frequency of each value of ``column`` among the records where it is present."""
+
+    def build() -> npt.NDArray[np.float64]:
         values = codes.codes(column)
         present = values[values >= 0]
         counts = np.bincount(present, minlength=codes.n_values(column))
         return counts / max(len(present), 1)
 
-    frequency = codes.memo(("tf", column), frequencies)
-    out = np.full(len(left), np.nan, dtype=np.float32)
-    out[exact] = frequency[codes.codes(column)[left[exact]]]
-    return out
+    return codes.memo(("tf", column), build)
 
 
 def term_frequencies(
