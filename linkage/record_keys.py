@@ -9,9 +9,12 @@ derives the same keys from one :func:`~linkage.standardise.standardise_record`
 result without polars (the real-time path, a few microseconds per key).
 The property test in ``tests/linkage/test_record_keys.py`` holds them equal.
 
-A rule's ``sparse`` predicate and pair ``checks`` (:mod:`linkage._blocking_checks`)
-are not keys: here the rule pairs every two records sharing its keys, a
-superset of the batch pairs, and the scorer sorts them out.
+A rule's pair ``checks`` (:mod:`linkage._blocking_checks`) are not keys: here
+the rule pairs every two records sharing its keys, a superset of the batch
+pairs. A *sparse* rule pairs a sparse record with any record in the batch;
+shared keys cannot say "at least one of the two", so here its keys exist on
+sparse records only (:func:`sparse_key`) and it pairs two sparse records: a
+subset, which keeps real-time candidate lists short.
 """
 
 from __future__ import annotations
@@ -36,12 +39,35 @@ _SORTED = re.compile(r"^sorted\((\w+),(\w+)\)$")
 _ID_PARTS = re.compile(r"^id_parts\((\w+)\)$")
 
 
+def sparse_key(predicate: pl.Expr) -> pl.Expr:
+    """The key a sparse rule adds here: present only on sparse records."""
+    name = predicate.meta.output_name()
+    return pl.when(predicate).then(pl.lit("sparse")).alias(f"sparse:{name}")
+
+
+def _dob_uncertain(std: Mapping[str, Any]) -> bool:
+    year, month, day = std.get("dob_year"), std.get("dob_month"), std.get("dob_day")
+    return year is None or month is None or day is None or (month == 1 and day == 1)
+
+
+def _name_partial(std: Mapping[str, Any]) -> bool:
+    return std.get("given_std") is None or std.get("family_std") is None
+
+
+_SPARSE: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "dob_uncertain": _dob_uncertain,
+    "name_partial": _name_partial,
+}
+
+
 def rule_forms(rules: Sequence[BlockingRule]) -> list[tuple[str, list[pl.Expr]]]:
     """(label, key expressions) of every rule, one entry per ``KeyVariants`` form."""
     forms: list[tuple[str, list[pl.Expr]]] = []
     for number, rule in enumerate(rules):
         variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
         scalar = [k for k in rule.keys if not isinstance(k, KeyVariants)]
+        if rule.sparse is not None:
+            scalar.append(sparse_key(rule.sparse))
         if variants is None:
             forms.append((str(number), scalar))
         else:
@@ -103,7 +129,10 @@ class RecordKeys:
         self.forms: list[tuple[str, list[Getter]]] = []
         for number, rule in enumerate(rules):
             variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
-            scalar = [_getter(k, rule.name) for k in rule.keys if not isinstance(k, KeyVariants)]
+            keys = [k for k in rule.keys if not isinstance(k, KeyVariants)]
+            if rule.sparse is not None:
+                keys.append(sparse_key(rule.sparse))
+            scalar = [_getter(k, rule.name) for k in keys]
             if variants is None:
                 self.forms.append((str(number), scalar))
                 continue
@@ -147,6 +176,9 @@ def _getter(expr: Any, rule: str) -> Getter:
     name = expr.meta.output_name() if isinstance(expr, pl.Expr) else ""
     if isinstance(expr, pl.Expr) and expr.meta.is_column():
         return lambda std: _present([std.get(name)])
+    if name.startswith("sparse:") and name[len("sparse:") :] in _SPARSE:
+        predicate = _SPARSE[name[len("sparse:") :]]
+        return lambda std: ["sparse"] if predicate(std) else []
     if name == "dob_sorted":
         return _dob_sorted
     if name == "all_names":
