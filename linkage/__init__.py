@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from linkage.errors import (
+from linkage._allocator import configure_jemalloc
+
+configure_jemalloc()  # before anything imports polars
+
+from linkage.errors import (  # noqa: E402
     CandidateLimitError,
     ConfigError,
     InvalidInputError,

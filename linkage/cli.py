@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 import polars as pl
 
 from linkage import evaluate
+from linkage._allocator import limit_malloc_arenas
 from linkage.errors import ConfigError, InvalidInputError, LinkageError
 from linkage.model import FellegiSunterModel
 from linkage.outputs import write_outputs
@@ -121,6 +122,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _link(args: argparse.Namespace) -> int:
+    limit_malloc_arenas()
     started = time.perf_counter()
     frame = load_inputs(args.mappings, args.inputs)
     read_s = time.perf_counter() - started

@@ -1,0 +1,45 @@
+"""Allocator settings for batch runs: hand freed memory back to the system sooner.
+
+A batch run frees and reallocates hundreds of MiB per phase. Two allocators hold on to
+freed memory longer than such a run wants:
+
+* polars allocates with jemalloc and sets it to purge freed pages after 0.5 s, but
+  purging first only marks them free (``MADV_FREE``, "muzzy"), and such pages stay in
+  the resident set until the kernel is short of memory; they are released for good
+  after another second. :func:`configure_jemalloc` releases them at once. It must run
+  before polars is first imported (jemalloc reads its settings once), so the package
+  runs it on import; polars appends the variable's value to its own settings, and an
+  explicit ``_RJEM_MALLOC_CONF`` in the environment wins.
+* glibc gives each thread that contends for a lock an arena of its own (up to 8 per
+  core), and memory freed in one arena is not reused by another:
+  :func:`limit_malloc_arenas` caps them at two for the threads started afterwards.
+
+On the 1M-record benchmark (load average ~5) the two lowered the peak resident memory
+by about 100-250 MiB, with the same CPU time.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+JEMALLOC_CONF = "muzzy_decay_ms:0"
+_M_ARENA_MAX = -8  # glibc mallopt parameter
+
+
+def configure_jemalloc() -> None:
+    """Release jemalloc's purged pages at once, unless the environment configures it."""
+    os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc malloc arenas (Linux only); returns whether the setting was applied."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False

@@ -1,0 +1,23 @@
+"""Allocator settings for batch runs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from linkage import _allocator
+
+
+def test_jemalloc_setting_keeps_an_explicit_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:0")
+    _allocator.configure_jemalloc()
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0"
+    monkeypatch.delenv("_RJEM_MALLOC_CONF")
+    _allocator.configure_jemalloc()
+    assert os.environ["_RJEM_MALLOC_CONF"] == _allocator.JEMALLOC_CONF
+
+
+def test_arena_limit_applies_on_linux_only() -> None:
+    assert _allocator.limit_malloc_arenas(8) is sys.platform.startswith("linux")
