@@ -11,7 +11,6 @@ dict of postings added since the last merge.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -28,7 +27,6 @@ LIST_COLUMNS = frozenset({"alias_names"})
 _LIST_SEP = "\x1e"
 _MERGE_AFTER = 200_000
 _MAX_RUNS = 8  # sorted runs of recent postings kept apart (lookups search each)
-_MIRROR_CHUNK = 16_384
 _SMALL_BLOCK = 8192  # blocks up to this size are encoded in Python (polars costs more)
 
 
@@ -147,33 +145,17 @@ class ValueColumn:
         return None if np.isnat(item) else item.astype(dt.date)
 
     def gather_series(self, name: str, rows: npt.NDArray[np.int64]) -> pl.Series:
-        """:meth:`to_series`, for text and lists gathered from a polars copy of the values.
-
-        The copy is extended with the values added since the last call (a writer's
-        helper: group upserts gather thousands of candidate rows per group).
-        """
+        """:meth:`to_series`, building each distinct text or list value once (many rows)."""
         if self.kind not in ("text", "list"):
             return self.to_series(name, rows)
-        mirror: pl.Series | None = self.__dict__.get("_mirror")
-        have = 0 if mirror is None else len(mirror)
-        if have < self.n_values:
-            parts = [] if mirror is None else [mirror]
-            # in chunks, handing the GIL over between them: building a polars column from
-            # Python strings holds it throughout, and real-time calls must not wait
-            for start in range(have, self.n_values, _MIRROR_CHUNK):
-                new = self.values[start : min(start + _MIRROR_CHUNK, self.n_values)].tolist()
-                if self.kind == "list":
-                    items = [None if v is None else list(v) for v in new]
-                    parts.append(pl.Series(items, dtype=pl.List(pl.Utf8)))
-                else:
-                    parts.append(pl.Series(new, dtype=pl.Utf8))
-                time.sleep(0)
-            mirror = pl.concat(parts, rechunk=False)
-            if mirror.n_chunks() > 32:
-                mirror = mirror.rechunk()
-            self.__dict__["_mirror"] = mirror
-        assert mirror is not None
-        return mirror.gather(self.data[rows]).alias(name)
+        distinct, inverse = np.unique(self.data[rows], return_inverse=True)
+        values = self.values[distinct].tolist()
+        if self.kind == "list":
+            items = [None if v is None else list(v) for v in values]
+            part = pl.Series(name, items, dtype=pl.List(pl.Utf8))
+        else:
+            part = pl.Series(name, values, dtype=pl.Utf8)
+        return part.gather(inverse.ravel())
 
     def to_series(self, name: str, rows: npt.NDArray[np.int64]) -> pl.Series:
         """A polars column of the given rows (snapshots, term frequencies)."""
