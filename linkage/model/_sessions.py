@@ -18,7 +18,8 @@ disagree on names (more so the more records share a suburb: the 1M synthetic
 run learnt m(given name else) = 0.12 against a true 0.03). So each session
 learns its own u, anchored at the random-pair u by `SESSION_U_PSEUDO_PAIRS`
 pseudo-pairs (a session with few non-matches, as in FEBRL, keeps about the
-random-pair u); only its m is kept, and the model's u stays the random-pair u.
+random-pair u); only its m is kept, and the model's u stays the random-pair u,
+less the matches the random pairs hold (`u_without_matches`).
 """
 
 from __future__ import annotations
@@ -111,8 +112,41 @@ def fit_em_sessions(
         for s, k, m0 in zip(sums, seen, start_m, strict=True)
     ]
     model.prior = fit_prior(model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol)
-    model.training_stats["em_sessions"] = {"sessions": stats, "n_total_pairs": n_total_pairs}
+    corrected = u_without_matches(model)
+    if corrected is not None:
+        model.u = corrected
+        model.prior = fit_prior(
+            model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol
+        )
+    model.training_stats["em_sessions"] = {
+        "sessions": stats,
+        "n_total_pairs": n_total_pairs,
+        "u_without_matches": corrected is not None,
+    }
     return model
+
+
+def u_without_matches(model: FellegiSunterModel) -> list[npt.NDArray[np.float64]] | None:
+    """u with the matches among the random pairs taken out.
+
+    Random record pairs are matches at the rate of the prior (over all pairs), so
+    their level shares are ``prior * m + (1 - prior) * u``. With few records per
+    person that is not negligible: FEBRL4's random pairs agree on the identifier
+    1.9e-4 of the time, of which 1.8e-4 are matches. A level whose share is
+    mostly matches keeps the share of a level never seen in the sample.
+    ``None`` when u did not come from random pairs (`estimate_u`).
+    """
+    seen = model.training_stats.get("u", {}).get("non_null_pairs")
+    if model.m is None or model.u is None or model.prior is None or not isinstance(seen, dict):
+        return None
+    prior = model.prior
+    out = []
+    for name, m, u in zip(model.comparison_names, model.m, model.u, strict=True):
+        never_seen = 1.0 / (int(seen.get(name, 0)) + len(u) - 1)
+        p = u.copy()
+        p[1:] = np.maximum((u[1:] - prior * m[1:]) / (1.0 - prior), np.minimum(u[1:], never_seen))
+        out.append(est.clip_distribution(p / p[1:].sum()))
+    return out
 
 
 def fit_prior(

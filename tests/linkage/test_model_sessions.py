@@ -99,3 +99,27 @@ def test_a_session_learns_its_own_non_matches_blocked_strangers_are_not_matches(
     assert model.u is not None
     assert model.u[3][1] == pytest.approx(0.002, abs=0.001)
     assert model.training_stats["em"]["fix_u"] is False
+
+
+def test_matches_among_the_random_pairs_are_taken_out_of_u() -> None:
+    """With 1% of all pairs matches, random pairs agree on a field 1.2% of the time, 1% by
+    matches: u, the non-matches' agreement, is 0.2%."""
+    rng = np.random.default_rng(7)
+    random_pairs = np.where(rng.random((200_000, 4)) < 0.002, 1, 2)
+    random_pairs[:2_000] = 1  # the matches among them
+    model = FellegiSunterModel(comparison_names=NAMES, level_labels=LABELS)
+    model.estimate_u(random_pairs.astype(np.uint8))
+    assert model.u is not None
+    assert model.u[GIVEN][1] == pytest.approx(0.012, abs=0.001)
+    matches = np.where(rng.random((2_000, 4)) < 0.99, 1, 2)
+    strangers = np.where(rng.random((20_000, 4)) < 0.002, 1, 2)
+    strangers[:, DOB] = np.where(rng.random(20_000) < 0.5, 1, 2)
+    gamma = np.vstack([matches, strangers]).astype(np.uint8)
+
+    fit_em_sessions(
+        model, gamma, [TrainingSession(("dob",))], n_total_pairs=200_000, max_iter=200, tol=1e-8
+    )
+
+    assert model.prior == pytest.approx(0.01, rel=0.1)
+    assert model.u[GIVEN][1] == pytest.approx(0.002, abs=0.0005)
+    assert model.training_stats["em_sessions"]["u_without_matches"]
