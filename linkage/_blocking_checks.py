@@ -30,6 +30,7 @@ from linkage._blocking_pairs import RuleBlocks
 IntArray = npt.NDArray[np.int64]
 U32Array = npt.NDArray[np.uint32]
 BoolArray = npt.NDArray[np.bool_]
+CHECK_CHUNK = 1 << 19
 Keep = Callable[[Sequence[IntArray], IntArray, IntArray], BoolArray]
 
 
@@ -42,12 +43,16 @@ class PairCheck:
         values: scalar record expressions; each is dictionary-encoded once per
             frame (with the rules' keys), so only equality and missingness
             (code ``-1``) of the values are seen.
-        keep: ``keep(codes, left, right)``: which pairs to keep.
+        keep: ``keep(arrays, left, right)``: which pairs to keep; ``arrays``
+            are the codes of ``values`` followed by the ``raw`` arrays.
+        raw: non-negative integer record expressions used as they are
+            (``int32``, missing is ``-1``).
     """
 
     name: str
     values: tuple[pl.Expr, ...]
     keep: Keep
+    raw: tuple[pl.Expr, ...] = ()
 
 
 def _sides(codes: IntArray, left: IntArray, right: IntArray) -> tuple[IntArray, IntArray]:
@@ -61,13 +66,13 @@ def _equal(a: IntArray, b: IntArray) -> BoolArray:
 
 
 def _dob_close(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
-    year_l, year_r = _sides(codes[0], left, right)
-    same_year = _equal(year_l, year_r)
-    same = same_year.astype(np.int8)
-    for part in codes[1:3]:
-        same += _equal(*_sides(part, left, right))
-    keep: BoolArray = (year_l < 0) | (year_r < 0) | (same >= 2)
-    return keep | (same_year & _equal(*_sides(codes[3], left, right)))
+    a, b = _sides(codes[0], left, right)  # yyyymmdd of sure dates, else -1
+    same_year = (a // 10000) == (b // 10000)
+    month_a, month_b, day_a, day_b = a // 100 % 100, b // 100 % 100, a % 100, b % 100
+    same = same_year.astype(np.int8) + (month_a == month_b) + (day_a == day_b)
+    swapped = (month_a == day_b) & (day_a == month_b)
+    keep: BoolArray = (a < 0) | (b < 0) | (same >= 2) | (same_year & swapped)
+    return keep
 
 
 def _sex_agrees(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
@@ -89,7 +94,7 @@ def _family_agrees_unless_married(
 ) -> BoolArray:
     a, b = _sides(codes[0], left, right)
     male_l, male_r = _sides(codes[1], left, right)
-    keep: BoolArray = (a < 0) | (b < 0) | (a == b) | ((male_l < 0) & (male_r < 0))
+    keep: BoolArray = (a < 0) | (b < 0) | (a == b) | ((male_l != 1) & (male_r != 1))
     return keep
 
 
@@ -106,21 +111,16 @@ def name_partial() -> pl.Expr:
     return (pl.col("given_std").is_null() | pl.col("family_std").is_null()).alias("name_partial")
 
 
-def _sure_dob(part: pl.Expr, name: str) -> pl.Expr:
-    return pl.when(~dob_uncertain()).then(part.cast(pl.Int32)).alias(f"sure_dob_{name}")
-
-
-_DAY, _MONTH = pl.col("dob_day").cast(pl.Int32), pl.col("dob_month").cast(pl.Int32)
-DOB_CLOSE = PairCheck(
-    "dob_close",
-    (
-        _sure_dob(pl.col("dob_year"), "year"),
-        _sure_dob(_MONTH, "month"),
-        _sure_dob(_DAY, "day"),
-        _sure_dob(pl.min_horizontal(_DAY, _MONTH) * 100 + pl.max_horizontal(_DAY, _MONTH), "md"),
-    ),
-    _dob_close,
+_SURE_DOB = (
+    pl.when(~dob_uncertain())
+    .then(
+        pl.col("dob_year").cast(pl.Int32) * 10000
+        + pl.col("dob_month").cast(pl.Int32) * 100
+        + pl.col("dob_day").cast(pl.Int32)
+    )
+    .alias("sure_dob")
 )
+DOB_CLOSE = PairCheck("dob_close", (), _dob_close, raw=(_SURE_DOB,))
 """Keep unless both dates of birth are sure (:func:`dob_uncertain`) and differ in two
 of year, month and day (a day-month swap in the same year counts as close)."""
 
@@ -140,8 +140,9 @@ GIVEN_AGREES = PairCheck(
 
 FAMILY_AGREES_UNLESS_MARRIED = PairCheck(
     "family_agrees_unless_married",
-    (pl.col("family_sdx"), pl.when(pl.col("sex_std") == "M").then(pl.lit(1)).alias("male")),
+    (pl.col("family_sdx"),),
     _family_agrees_unless_married,
+    raw=((pl.col("sex_std") == "M").alias("male"),),
 )
 """Keep when a family name is missing, the soundexes agree, or neither record is
 male (a woman's family name may change at marriage)."""
@@ -159,32 +160,40 @@ LOCALITY_AGREES = PairCheck(
 
 def either(*checks: PairCheck) -> PairCheck:
     """A check that keeps the pairs any of ``checks`` keeps."""
-    bounds = np.cumsum([0, *(len(c.values) for c in checks)]).tolist()
+    values = np.cumsum([0, *(len(c.values) for c in checks)]).tolist()
+    raws = np.cumsum([values[-1], *(len(c.raw) for c in checks)]).tolist()
 
-    def keep(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
+    def keep(arrays: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
         kept = np.zeros(len(left), dtype=bool)
-        for check, start, end in zip(checks, bounds, bounds[1:], strict=False):
+        for i, check in enumerate(checks):
+            own = [*arrays[values[i] : values[i + 1]], *arrays[raws[i] : raws[i + 1]]]
             undecided = np.flatnonzero(~kept)
-            kept[undecided] = check.keep(codes[start:end], left[undecided], right[undecided])
+            kept[undecided] = check.keep(own, left[undecided], right[undecided])
         return kept
 
     name = "|".join(c.name for c in checks)
-    return PairCheck(name, tuple(v for c in checks for v in c.values), keep)
+    value_exprs = tuple(v for c in checks for v in c.values)
+    return PairCheck(name, value_exprs, keep, tuple(r for c in checks for r in c.raw))
 
 
 def apply_checks(
     checks: Sequence[PairCheck],
-    values: Sequence[Sequence[IntArray]],
+    arrays: Sequence[Sequence[IntArray]],
     left: U32Array,
     right: U32Array,
 ) -> tuple[U32Array, U32Array]:
-    """The pairs every check keeps."""
+    """The pairs every check keeps (in chunks, so temporaries stay small)."""
     if not checks or len(left) == 0:
         return left, right
-    for check, codes in zip(checks, values, strict=True):
-        keep = check.keep(codes, left.astype(np.intp), right.astype(np.intp))
-        left, right = left[keep], right[keep]
-    return left, right
+    keep = np.empty(len(left), dtype=bool)
+    for start in range(0, len(left), CHECK_CHUNK):
+        lft = left[start : start + CHECK_CHUNK].astype(np.intp)
+        rgt = right[start : start + CHECK_CHUNK].astype(np.intp)
+        kept = np.ones(len(lft), dtype=bool)
+        for check, own in zip(checks, arrays, strict=True):
+            kept &= check.keep(own, lft, rgt)
+        keep[start : start + len(lft)] = kept
+    return left[keep], right[keep]
 
 
 def sparse_blocks(

@@ -177,5 +177,11 @@ def rule_context(
         for r in rules
         if r.sparse is not None
     }
-    codes = {c.name: [forms[0].codes for forms in k] for c, k in zip(checks, coded, strict=True)}
-    return RuleContext(sparse, codes)
+    arrays = {
+        c.name: [
+            *(forms[0].codes for forms in k),
+            *(frame.select(e.cast(pl.Int32).fill_null(-1)).to_series().to_numpy() for e in c.raw),
+        ]
+        for c, k in zip(checks, coded, strict=True)
+    }
+    return RuleContext(sparse, arrays)
