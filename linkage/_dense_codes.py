@@ -1,6 +1,6 @@
 """Exact dense integer codes for a column of any type, fast.
 
-Strings are hashed (polars, vectorised) and the hashes numbered with numpy; a
+Strings are hashed (polars, vectorised) and the hashes numbered (Arrow); a
 hash collision is detected by comparing the number of distinct hashes with
 the number of distinct values (polars' exact hash set) and then the slower
 categorical encoding is used, so codes are always exact.
@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 MISSING = -1
 SEED = 0x5EED
@@ -68,19 +70,18 @@ def codes_from_hashes(
 ) -> tuple[IntArray, int] | None:
     """Dense codes of values from their hashes, or ``None`` when two distinct values collide.
 
-    ``n_distinct`` is the exact number of distinct values the hashes were taken of.
+    ``n_distinct`` is the exact number of distinct values the hashes were taken of. The
+    hashes are numbered in order of first appearance by Arrow's hash-based
+    ``dictionary_encode`` (several times cheaper than sorting them).
     """
-    order = np.argsort(hashes)
-    ordered = hashes[order]
-    step = np.empty(len(ordered), dtype=np.int64)
-    step[:1] = 0
-    np.not_equal(ordered[1:], ordered[:-1], out=step[1:], casting="unsafe")
-    run = np.cumsum(step)
-    k = int(run[-1]) + 1 if len(run) else 0
+    # the system allocator: Arrow's default pool (mimalloc) keeps what it frees resident
+    encoded = pc.dictionary_encode(
+        pa.array(hashes, type=pa.uint64()), memory_pool=pa.system_memory_pool()
+    )
+    k = len(encoded.dictionary)
     if k != n_distinct:
         return None
-    codes = np.empty(len(hashes), dtype=np.int64)
-    codes[order] = run
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, k
 
 

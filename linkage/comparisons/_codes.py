@@ -179,10 +179,11 @@ def encode_strings(series: pl.Series) -> tuple[Codes, int, pl.Series]:
     cheaper than sorting them, and blanks are found among the distinct values only.
     """
     text = series if series.dtype == pl.Utf8 else series.cast(pl.Utf8)
+    pool = pa.system_memory_pool()  # Arrow's default (mimalloc) keeps what it frees resident
     array = text.to_arrow()
     if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    encoded = pc.dictionary_encode(array)
+        array = array.combine_chunks(memory_pool=pool)
+    encoded = pc.dictionary_encode(array, memory_pool=pool)
     values = pl.Series(series.name, encoded.dictionary, dtype=pl.Utf8)
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     codes = np.ascontiguousarray(indices, dtype=np.int32)
