@@ -2,8 +2,8 @@
 
 With one query and tens of candidates, the cost of the vectorised levels is their
 number of numpy calls on tiny arrays, not the work. Here each known level type
-has a kernel that reads plain Python lists (:class:`PreparedCandidates`: ``None``
-for missing, dates as ``YYYYMMDD`` ints, lists as tuples) and returns, for the
+has a kernel that reads plain Python lists (:class:`PreparedCandidates`, in
+:mod:`linkage.comparisons._prepared` and re-exported here) and returns, for the
 candidate positions still undecided, whether the level matches. String scores are
 rapidfuzz's (``cdist`` of the query against the candidates, one call per ladder of
 Jaro-Winkler levels); derived keys of candidates (suffixes, token sets, BCD digits)
@@ -16,16 +16,13 @@ a property test holds both equal. A level type without a kernel here makes
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
+from linkage.comparisons._prepared import PreparedCandidates, PreparedRows
 from linkage.comparisons.cross import AliasLevel, NameInOtherFieldLevel, SwappedNamesLevel
 from linkage.comparisons.date_levels import (
     DateOneDigitLevel,
@@ -53,178 +50,13 @@ from linkage.comparisons.string_levels import (
     LevenshteinLevel,
 )
 
+__all__ = ["Kernel", "PreparedCandidates", "PreparedRows", "jaro_winkler_scores", "kernel_for"]
+
 Query = dict[str, Any]
 #: ``kernel(query, candidates, todo)``: the positions of ``todo`` (in order) the level matches.
 Kernel = Callable[[Query, "PreparedCandidates", list[int]], list[int]]
 #: Below this many candidates, score pair by pair (``cdist`` has a fixed cost).
 _PER_PAIR = 12
-
-
-class PreparedCandidates:
-    """Candidate records as Python lists, with derived keys cached per candidate.
-
-    Args:
-        n: number of candidates.
-        values: column -> normalised values (``None`` missing), ``n`` each; a column not
-            given is read through ``source`` on first use, or is all missing.
-        source: converts a column on first use (``None`` when absent).
-    """
-
-    def __init__(
-        self,
-        n: int,
-        values: dict[str, list[Any]],
-        source: Callable[[str], list[Any] | None] | None = None,
-        *,
-        rows: list[int] | None = None,
-        store: PreparedRows | None = None,
-    ) -> None:
-        self.n = n
-        self._values = values
-        self._source = source
-        self._derived: dict[object, list[Any]] = {}
-        #: rows of ``store`` these candidates are (per-row keys are cached there)
-        self._rows = rows
-        self._store = store
-
-    def values(self, column: str) -> list[Any]:
-        """Normalised values of ``column``."""
-        found = self._values.get(column)
-        if found is None:
-            found = self._source(column) if self._source is not None else None
-            if found is None:
-                found = [None] * self.n
-            self._values[column] = found
-        return found
-
-    def as_columns(self) -> dict[str, npt.NDArray[Any]]:
-        """The given columns as object arrays (for the generic path)."""
-        if self._store is not None:
-            for column in self._store.columns:
-                self.values(column)
-        out = {}
-        for column, values in self._values.items():
-            array = np.empty(self.n, dtype=object)
-            for i, value in enumerate(values):
-                array[i] = value
-            out[column] = array
-        return out
-
-    def derived(self, key: object, build: Callable[[], list[Any]]) -> list[Any]:
-        """A per-candidate derived list, built once."""
-        found = self._derived.get(key)
-        if found is None:
-            found = self._derived[key] = build()
-        return found
-
-    def keyed(self, key: object, columns: tuple[str, ...], key_of: Callable[..., Any]) -> list[Any]:
-        """``key_of(*values)`` of each candidate's ``columns``, built once per candidate.
-
-        Candidates gathered from a :class:`PreparedRows` reuse (and fill) its per-row cache.
-        """
-        found = self._derived.get(key)
-        if found is None:
-            if self._store is not None and self._rows is not None:
-                found = self._store.keyed(key, self._rows, columns, key_of)
-            elif len(columns) == 1:
-                found = [key_of(v) for v in self.values(columns[0])]
-            else:
-                found = [key_of(*vs) for vs in zip(*(self.values(c) for c in columns), strict=True)]
-            self._derived[key] = found
-        return found
-
-    def present(self, columns: tuple[str, ...]) -> list[int]:
-        """Positions of the candidates with at least one of ``columns`` present."""
-        return self.derived(("present", *columns), lambda: self._present(columns))
-
-    def _present(self, columns: tuple[str, ...]) -> list[int]:
-        if len(columns) == 1:
-            return [i for i, v in enumerate(self.values(columns[0])) if v is not None]
-        lists = [self.values(c) for c in columns]
-        every = len(lists)  # a candidate is absent when all its values are None
-        return [i for i, row in enumerate(zip(*lists, strict=True)) if row.count(None) != every]
-
-
-_UNSET: Any = object()
-
-
-class PreparedRows:
-    """Prepared values of every row of an append-only record store, and per-row keys.
-
-    Holds, per column, one normalised Python value per row (as
-    :class:`PreparedCandidates` holds them) and caches the kernels' derived keys per
-    row, so scoring a query against some rows only gathers list entries
-    (:meth:`gather`). Rows are never changed once added: a replaced record is a new row.
-    Keys are filled lazily by scoring threads; every writer of an entry writes the same
-    value, and list item reads and writes are atomic in CPython.
-
-    Args:
-        columns: the columns kept (others read as missing).
-    """
-
-    def __init__(self, columns: Sequence[str]) -> None:
-        self.columns = tuple(dict.fromkeys(columns))
-        self.values: dict[str, list[Any]] = {c: [] for c in self.columns}
-        self.size = 0
-        self._keys: dict[object, list[Any]] = {}
-        self._lock = threading.Lock()
-
-    def extend(self, start: int, values: Mapping[str, list[Any]]) -> None:
-        """Add rows ``start..`` (prepared values per column, equal lengths); earlier rows stay.
-
-        Rows already present are skipped (two threads catching up the same rows).
-        """
-        with self._lock:
-            count = len(next(iter(values.values()))) if values else 0
-            skip = self.size - start
-            if skip >= count:
-                return
-            if skip < 0:
-                msg = f"rows {self.size}..{start} were never prepared"
-                raise ValueError(msg)
-            for column in self.columns:
-                self.values[column].extend(values[column][skip:])
-            self.size = start + count
-
-    def gather(self, rows: Sequence[int]) -> PreparedCandidates:
-        """The candidates at ``rows`` (each below :attr:`size`)."""
-        rows = list(rows)
-        n = len(rows)
-        kept = self.values
-        if n == 1:
-            row = rows[0]
-
-            def get(values: list[Any]) -> list[Any]:
-                return [values[row]]
-        else:
-            pick = itemgetter(*rows) if n else (lambda values: ())
-
-            def get(values: list[Any]) -> list[Any]:
-                return list(pick(values))
-
-        def column(name: str) -> list[Any] | None:  # gathered on first use
-            found = kept.get(name)
-            return None if found is None else get(found)
-
-        return PreparedCandidates(n, {}, column, rows=rows, store=self)
-
-    def keyed(
-        self, key: object, rows: list[int], columns: tuple[str, ...], key_of: Callable[..., Any]
-    ) -> list[Any]:
-        """:meth:`PreparedCandidates.keyed` of ``rows``, each row's key computed once."""
-        cache = self._keys.get(key)
-        if cache is None:
-            cache = self._keys.setdefault(key, [])
-        if len(cache) < self.size:
-            cache.extend([_UNSET] * (self.size - len(cache)))
-        out = [cache[r] for r in rows]
-        if _UNSET in out:  # values compare unequal to the sentinel (identity fallback)
-            sources = [self.values.get(c) for c in columns]
-            for i, r in enumerate(rows):
-                if out[i] is _UNSET:
-                    args = [None if s is None else s[r] for s in sources]
-                    out[i] = cache[r] = key_of(*args)
-        return out
 
 
 def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
