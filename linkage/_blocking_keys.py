@@ -55,11 +55,14 @@ def sorted_pair_key(first: str, second: str) -> pl.Expr:
     )
 
 
+def _all_names_parts() -> tuple[pl.Expr, pl.Expr]:
+    primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
+    return primary, pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+
+
 def all_names_key() -> pl.Expr:
     """List of the record's "GIVEN FAMILY" name and its alias names (exploded when blocking)."""
-    primary = pl.concat_str(pl.col("given_first"), pl.lit(" "), pl.col("family_std"))
-    aliases = pl.col("alias_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
-    return pl.concat_list(primary, aliases).alias("all_names")
+    return pl.concat_list(*_all_names_parts()).alias("all_names")
 
 
 def name_sdx_tokens() -> pl.Expr:
@@ -119,3 +122,21 @@ def any_of_columns(expr: pl.Expr) -> tuple[str, ...] | None:
     if builder is None or not expr.meta.eq(builder()):
         return None
     return tuple(builder().meta.root_names())
+
+
+def list_parts(expr: pl.Expr) -> tuple[pl.Expr, ...] | None:
+    """The element expressions (scalars or lists) of a list key this module builds.
+
+    The key's elements are the parts' values, so it can be dictionary-encoded
+    from the parts without building the lists (``linkage._blocking_rule``).
+    """
+    columns = any_of_columns(expr)
+    if columns is not None:
+        return tuple(pl.col(c) for c in columns)
+    try:
+        name = expr.meta.output_name()
+    except pl.exceptions.ComputeError:
+        return None
+    if name == "all_names" and expr.meta.eq(all_names_key()):
+        return _all_names_parts()
+    return None

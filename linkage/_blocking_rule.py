@@ -16,7 +16,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage._blocking_checks import PairCheck
-from linkage._blocking_keys import KeyVariants, any_of_columns
+from linkage._blocking_keys import KeyVariants, list_parts
 from linkage._blocking_pairs import Coded, encode_keys
 from linkage._dense_codes import dense_codes
 from linkage.errors import ConfigError
@@ -125,36 +125,46 @@ def encode_rules(
 ) -> list[list[list[Coded]]]:
     """Codes of every rule's keys, then of every check's values.
 
-    List keys made of whole columns (:func:`any_of_columns`) are coded from
-    the columns' values at once, without building the lists.
+    List keys built from parts (:func:`~linkage._blocking_keys.list_parts`)
+    are coded from the parts' values at once, without building the lists.
     """
-    fast: dict[tuple[str, ...], Coded] = {}
-    spliced: list[tuple[int, int, tuple[str, ...]]] = []
+    fast: dict[str, Coded] = {}
+    spliced: list[tuple[int, int, str]] = []
     plain: list[tuple[Key, ...]] = []
     for i, rule in enumerate(rules):
         keys: list[Key] = []
         for j, key in enumerate(rule.keys):
-            columns = any_of_columns(key) if isinstance(key, pl.Expr) else None
-            if columns is None:
+            parts = list_parts(key) if isinstance(key, pl.Expr) else None
+            if parts is None:
                 keys.append(key)
                 continue
-            if columns not in fast:
-                fast[columns] = _any_of_codes(frame, columns)
-            spliced.append((i, j, columns))
+            label = str(key)
+            if label not in fast:
+                fast[label] = _list_codes(frame, parts)
+            spliced.append((i, j, label))
         plain.append(tuple(keys))
     coded = encode_keys(frame, [*plain, *(c.values for c in checks)])
-    for i, j, columns in spliced:
-        coded[i].insert(j, [fast[columns]])
+    for i, j, label in spliced:
+        coded[i].insert(j, [fast[label]])
     return coded
 
 
-def _any_of_codes(frame: pl.DataFrame, columns: tuple[str, ...]) -> Coded:
-    """Codes of a list key whose elements are the values of ``columns`` (missing ones dropped)."""
-    values = pl.concat([frame.get_column(c).alias("v") for c in columns])
-    codes, cardinality = dense_codes(values)
-    rows = np.tile(np.arange(frame.height, dtype=np.int64), len(columns))
+def _list_codes(frame: pl.DataFrame, parts: Sequence[pl.Expr]) -> Coded:
+    """Codes of a list key whose elements are the parts' values (missing ones dropped)."""
+    evaluated = frame.select(p.alias(f"p{i}") for i, p in enumerate(parts))
+    everyone = np.arange(frame.height, dtype=np.int64)
+    values, rows = [], []
+    for series in evaluated.get_columns():
+        if isinstance(series.dtype, pl.List):
+            flat = pl.DataFrame({"row": everyone, "v": series}).explode("v").drop_nulls("v")
+            values.append(flat.get_column("v"))
+            rows.append(flat.get_column("row").to_numpy())
+        else:
+            values.append(series.alias("v"))
+            rows.append(everyone)
+    codes, cardinality = dense_codes(pl.concat(values))
     present = codes >= 0
-    return Coded(codes[present], cardinality, rows[present])
+    return Coded(codes[present], cardinality, np.concatenate(rows)[present])
 
 
 @dataclass(frozen=True)
