@@ -24,14 +24,19 @@ PHONE_FAST = r"^(?:\+61|61|0)([2-478][0-9]{8})$"
 
 
 def _au_valid_pattern() -> str:
-    """Fixed-line or mobile national number pattern from the phonenumbers metadata."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("AU")
-    if meta is None or meta.fixed_line is None or meta.mobile is None:  # pragma: no cover
-        msg = "phonenumbers has no AU fixed-line or mobile metadata"
-        raise RuntimeError(msg)
-    fixed = meta.fixed_line.national_number_pattern
-    mobile = meta.mobile.national_number_pattern
-    return f"^(?:{fixed}|{mobile})$"
+    """Fixed-line or mobile national number pattern of every region dialled as +61.
+
+    AU shares +61 with Christmas Island and the Cocos Islands (08 9162 ...), whose
+    numbers ``phonenumbers`` also accepts for the AU default region.
+    """
+    parts = []
+    for region in sorted(phonenumbers.region_codes_for_country_code(61)):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is None or meta.fixed_line is None or meta.mobile is None:  # pragma: no cover
+            msg = f"phonenumbers has no {region} fixed-line or mobile metadata"
+            raise RuntimeError(msg)
+        parts += [meta.fixed_line.national_number_pattern, meta.mobile.national_number_pattern]
+    return "^(?:" + "|".join(f"(?:{p})" for p in parts) + ")$"
 
 
 PHONE_VALID_AU = _au_valid_pattern()
