@@ -310,12 +310,11 @@ def _rule_pairs(
         blocks = rule_blocks(rows, key, bound, settings.max_block_size)
     else:
         blocks = sparse_blocks(rows, key, context.sparse[str(rule.sparse)], settings.max_block_size)
-    left, right = blocks.left, blocks.right
+    left, right = apply_checks(
+        rule.checks, [context.checks[c.name] for c in rule.checks], blocks.left, blocks.right
+    )
     if not (supported(keys) and scalar_only(keys)):
         left, right = distinct_pairs(left, right)
-    left, right = apply_checks(
-        rule.checks, [context.checks[c.name] for c in rule.checks], left, right
-    )
     if agency is not None:
         same = agency[left] == agency[right]
         keep = ~same if settings.link_type == "link_only" else same
