@@ -224,14 +224,27 @@ def sparse_blocks(
     order = np.lexsort((sorted_rows[starts[big]], -sizes[big]))
     ends = np.repeat(starts + np.where(sizes > max_block_size, 0, sizes), sizes)
     first = np.flatnonzero(is_sparse & (ends > np.arange(len(packed))))
-    after = ends[first] - first - 1
-    left_index = np.repeat(first, after)
-    offset = np.arange(len(left_index), dtype=np.int64) - np.repeat(np.cumsum(after) - after, after)
-    a = sorted_rows[left_index].astype(np.uint32)
-    b = sorted_rows[left_index + 1 + offset].astype(np.uint32)
+    after = ends[first] - first - 1  # each sparse member pairs with the members after it
+    del ends, block, packed
+    members = sorted_rows.astype(np.uint32)
+    left, right = np.empty(int(after.sum()), np.uint32), np.empty(int(after.sum()), np.uint32)
+    cuts = np.searchsorted(np.cumsum(after), np.arange(CHECK_CHUNK, len(left), CHECK_CHUNK))
+    done = 0
+    for chunk_first, chunk_after in zip(
+        np.split(first, cuts), np.split(after, cuts), strict=True
+    ):  # bounded temporaries
+        n = int(chunk_after.sum())
+        left_index = np.repeat(chunk_first, chunk_after)
+        offset = np.arange(n, dtype=np.int64) - np.repeat(
+            np.cumsum(chunk_after) - chunk_after, chunk_after
+        )
+        a, b = members[left_index], members[left_index + 1 + offset]
+        np.minimum(a, b, out=left[done : done + n])
+        np.maximum(a, b, out=right[done : done + n])
+        done += n
     return RuleBlocks(
-        left=np.minimum(a, b),
-        right=np.maximum(a, b),
+        left=left,
+        right=right,
         capped_rows=sorted_rows[starts[big[order]]],
         capped_sizes=sizes[big[order]],
     )
