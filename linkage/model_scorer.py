@@ -23,6 +23,7 @@ from linkage.comparisons.comparison import comparison_from_dict
 from linkage.index import Scores
 from linkage.model import FellegiSunterModel
 from linkage.model._lookup import _SMALL as _PAIRED_SUM_FROM
+from linkage.model._realtime import pair_scores
 from linkage.standardise import standardise, standardise_record
 
 
@@ -88,11 +89,9 @@ class ModelScorer:
             self.comparisons,
             term_frequencies=self.frequencies or None,
         )
-        tf = vectors.tf or None
-        field_weights = self.model.field_weights(vectors.gamma, tf).astype(np.float64)
-        weight = self.model.match_weight(vectors.gamma, tf)
-        probability = np.asarray(self.model.match_probability(weight), dtype=np.float64)
-        return Scores(weight, probability, field_weights, vectors.gamma)
+        # field_weights, match_weight and match_probability in one pass, bitwise equal
+        field_weights, weight, probability = pair_scores(self.model, vectors.gamma, vectors.tf)
+        return Scores(weight, probability, field_weights.astype(np.float64), vectors.gamma)
 
     def score_pairs(
         self,
