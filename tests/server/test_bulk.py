@@ -8,7 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from conftest import ANN, agency_record, make_config, person, serve, stop
+from conftest import ANN, Served, agency_record, make_config, person, serve, stop
 
 from server.gen.linkage.v1 import linkage_pb2 as pb
 
@@ -47,3 +47,54 @@ def test_bulk_streams_are_bounded_and_resolve_runs_beside_one(tmp_path: Path) ->
         reader.join(30)
         stop(served)
     assert [r.request_id for r in replies] == ["1"]
+
+
+def test_bulk_stream_links_as_single_upserts_with_the_trained_model(tmp_path: Path) -> None:
+    """UpsertRecords (group upsert) answers as UpsertRecord one by one, bad items included."""
+    from linkage.generate import generate
+
+    model = Path(__file__).resolve().parents[1] / "linkage" / "data" / "realtime_model.json"
+    fields = ("given_name", "middle_name", "family_name", "dob", "sex", "street", "suburb",
+              "postcode", "state", "phone", "email")  # fmt: skip
+    people = generate(300, seed=9)
+    records = [
+        agency_record(r["agency"], r["record_id"], **{k: str(r[k]) for k in fields if r.get(k)})
+        for r in people.iter_rows(named=True)
+    ]
+    records[7] = agency_record("police", "", given_name="No Key")  # an item error
+    records.append(records[3])  # a replay
+    changed = pb.AgencyRecord()
+    changed.CopyFrom(records[5])
+    changed.attributes.phone = "0499999999"
+    records.append(changed)  # an update
+
+    def served_with(name: str, **overrides: object) -> Served:
+        config = make_config(tmp_path / name, scorer="", model_path=str(model), **overrides)
+        return serve(config)
+
+    one = served_with("one")
+    try:
+        expected = []
+        for record in records:
+            try:
+                expected.append(one.stub.UpsertRecord(pb.UpsertRecordRequest(record=record)))
+            except grpc.RpcError as exc:
+                expected.append(exc.code())
+    finally:
+        stop(one)
+    bulk = served_with("bulk", bulk_group_size=64)
+    try:
+        requests = [
+            pb.UpsertRecordsRequest(request_id=str(i), record=r) for i, r in enumerate(records)
+        ]
+        replies = list(bulk.stub.UpsertRecords(iter(requests)))
+    finally:
+        stop(bulk)
+    assert [r.request_id for r in replies] == [str(i) for i in range(len(records))]
+    for reply, want in zip(replies, expected, strict=True):
+        if isinstance(want, grpc.StatusCode):
+            assert reply.error.code == want.name
+        else:
+            assert reply.result == want
+    outcomes = {r.result.outcome for r in replies if r.HasField("result")}
+    assert len(outcomes) >= 3  # new, matched and review at least
