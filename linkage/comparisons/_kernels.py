@@ -60,22 +60,27 @@ _PER_PAIR = 12
 
 
 def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
-    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
-        if len(columns) == 1:
-            value = query.get(columns[0])
+    """Equal on every (``all``) or some (``any``) column; a missing query value never equals."""
+    if len(columns) == 1:
+        (column,) = columns
+
+        def single(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+            value = query.get(column)
             if value is None:
                 return []
-            values = cands.values(columns[0])
-            return [i for i in todo if values[i] == value]
-        per_column = []
-        for column in columns:
-            value = query.get(column)
             values = cands.values(column)
-            per_column.append(
-                [False] * len(todo) if value is None else [values[i] == value for i in todo]
-            )
-        hits = [combine(hits) for hits in zip(*per_column, strict=True)]
-        return [i for i, hit in zip(todo, hits, strict=True) if hit]
+            return [i for i in todo if values[i] == value]
+
+        return single
+
+    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        pairs = [(query.get(c), cands.values(c)) for c in columns]
+        if combine is all and any(value is None for value, _ in pairs):
+            return []
+        pairs = [(value, values) for value, values in pairs if value is not None]
+        if not pairs:
+            return []
+        return [i for i in todo if combine(values[i] == value for value, values in pairs)]
 
     return kernel
 

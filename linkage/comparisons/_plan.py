@@ -27,7 +27,7 @@ from linkage.comparisons._kernels import (
 from linkage.comparisons._table import python_value
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.engine import ComparisonVectors
-from linkage.comparisons.levels import ElseLevel
+from linkage.comparisons.levels import ElseLevel, ExactLevel
 from linkage.comparisons.string_levels import JaroWinklerLevel
 
 
@@ -52,6 +52,9 @@ class _ComparisonPlan:
     #: (level number, index into Plan.cross_kernels)
     cross: tuple[tuple[int, int], ...]
     tf_column: str | None
+    #: The column of the first value level when it is exact on one of the null columns
+    #: alone: that level and the null test then run as one pass (:func:`_levels`).
+    exact_first: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ def build_plan(comparisons: Sequence[Comparison]) -> Plan | None:
                 cross_index[level] = len(cross_kernels)
                 cross_kernels.append(kernel)
             cross.append((number, cross_index[level]))
+        first = comparison.value_levels[0][1] if comparison.value_levels else None
+        exact_first = (
+            first.columns()[0]
+            if type(first) is ExactLevel
+            and len(first.columns()) == 1
+            and first.columns()[0] in comparison.null_columns
+            else None
+        )
         plans.append(
             _ComparisonPlan(
                 comparison.name,
@@ -117,6 +128,7 @@ def build_plan(comparisons: Sequence[Comparison]) -> Plan | None:
                 steps,
                 tuple(cross),
                 comparison.column if comparison.tf_adjusted else None,
+                exact_first,
             )
         )
     columns = tuple(dict.fromkeys(c for comparison in comparisons for c in comparison.columns()))
@@ -141,12 +153,36 @@ def plan_for(comparisons: Sequence[Comparison]) -> Plan | None:
 def _levels(plan: _ComparisonPlan, query: dict[str, Any], cands: PreparedCandidates) -> list[int]:
     """Level per candidate from the value levels (cross levels not applied)."""
     n = cands.n
-    if all(query.get(c) is None for c in plan.null_columns):
+    steps = plan.steps
+    column = plan.exact_first
+    value = None if column is None else query.get(column)
+    if column is not None and value is not None:  # the exact level and null test in one pass
+        out = [0] * n
+        remaining = []
+        number = steps[0].number
+        if len(plan.null_columns) == 1:
+            for i, v in enumerate(cands.values(column)):
+                if v == value:
+                    out[i] = number
+                elif v is not None:
+                    remaining.append(i)
+        else:
+            at = plan.null_columns.index(column)
+            every = len(plan.null_columns)
+            lists = [cands.values(c) for c in plan.null_columns]
+            for i, row in enumerate(zip(*lists, strict=True)):
+                if row[at] == value:
+                    out[i] = number
+                elif row.count(None) != every:
+                    remaining.append(i)
+        steps = steps[1:]
+    elif all(query.get(c) is None for c in plan.null_columns):
         return [0] * n
-    remaining = cands.present(plan.null_columns)
-    out = [0] * n
+    else:
+        remaining = cands.present(plan.null_columns)
+        out = [0] * n
     scores: dict[int, float] | None = None
-    for step in plan.steps:
+    for step in steps:
         if not remaining:
             break
         level = step.jaro_winkler
@@ -185,7 +221,7 @@ def compare_prepared(
     term_frequencies: Mapping[str, Mapping[Any, float]] | None,
 ) -> ComparisonVectors:
     """Comparison vectors of ``query`` against prepared candidates."""
-    values = {c: python_value(query.get(c)) for c in plan.columns}
+    values = _query_values(plan.columns, query)
     columns = [_levels(p, values, cands) for p in plan.comparisons]
     cross_hits: dict[int, dict[int, bool]] = {}
     for p, column in zip(plan.comparisons, columns, strict=True):
@@ -207,12 +243,29 @@ def compare_prepared(
     else:
         gamma = np.zeros((n, 0), dtype=np.uint8)
     tf: dict[str, npt.NDArray[np.float32]] = {}
-    for j, p in enumerate(plan.comparisons):
+    nan = np.nan
+    for p, column in zip(plan.comparisons, columns, strict=True):
         if p.tf_column is not None:
             value = values.get(p.tf_column)
             frequencies = (term_frequencies or {}).get(p.name, {})
-            frequency = frequencies.get(value, np.nan) if value is not None else np.nan
-            out = np.full(n, np.nan, dtype=np.float32)
-            out[gamma[:, j] == 1] = frequency
-            tf[p.name] = out
+            frequency = frequencies.get(value, nan) if value is not None else nan
+            # one conversion of a list: cheaper than np.full and a masked store on few rows
+            tf[p.name] = np.array(
+                [frequency if level == 1 else nan for level in column], dtype=np.float32
+            )
     return ComparisonVectors(gamma=gamma, tf=tf, names=plan.names)
+
+
+def _query_values(columns: tuple[str, ...], query: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`python_value` of each column's query value (plain strings and ints directly)."""
+    out: dict[str, Any] = {}
+    get = query.get
+    for column in columns:
+        value = get(column)
+        if type(value) is str:
+            out[column] = value if value.strip() else None
+        elif value is None or type(value) is int:
+            out[column] = value
+        else:
+            out[column] = python_value(value)
+    return out
