@@ -107,15 +107,22 @@ def ref(pair: tuple[str, str]) -> pb.RecordRef:
 
 def explanation_to_proto(explanation: Explanation) -> pb.Explanation:
     """Explanation message."""
-    return pb.Explanation(
-        prior_weight=explanation.prior_weight,
-        fields=[
-            pb.FieldWeight(comparison=c, level=lv, weight=w) for c, lv, w in explanation.fields
-        ],
-        match_weight=explanation.match_weight,
-        probability=explanation.probability,
-        best_record=ref(explanation.best_record) if explanation.best_record else None,
-    )
+    message = pb.Explanation()
+    _fill_explanation(message, explanation)
+    return message
+
+
+def _fill_explanation(message: pb.Explanation, explanation: Explanation) -> None:
+    # Submessages filled in place: about half the cost of building and copying them in.
+    message.prior_weight = explanation.prior_weight
+    add = message.fields.add
+    for comparison, level, weight in explanation.fields:
+        add(comparison=comparison, level=level, weight=weight)
+    message.match_weight = explanation.match_weight
+    message.probability = explanation.probability
+    if explanation.best_record:
+        best = message.best_record
+        best.agency, best.record_id = explanation.best_record
 
 
 def band_to_proto(band: Band) -> pb.Band.ValueType:
@@ -125,13 +132,14 @@ def band_to_proto(band: Band) -> pb.Band.ValueType:
 
 def match_to_proto(match: IdentityMatch) -> pb.IdentityMatch:
     """IdentityMatch message."""
-    return pb.IdentityMatch(
-        person_id=match.person_id,
-        probability=match.probability,
-        band=_BANDS[match.band],
-        explanation=explanation_to_proto(match.explanation),
-        records=[ref(r) for r in match.records],
+    message = pb.IdentityMatch(
+        person_id=match.person_id, probability=match.probability, band=_BANDS[match.band]
     )
+    _fill_explanation(message.explanation, match.explanation)
+    add = message.records.add
+    for agency, record_id in match.records:
+        add(agency=agency, record_id=record_id)
+    return message
 
 
 def upsert_to_proto(result: UpsertResult) -> pb.UpsertRecordResponse:
