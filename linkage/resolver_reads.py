@@ -125,21 +125,23 @@ def ranked(
 ) -> list[IdentityMatch]:
     """Identities in the match band first, then by probability and person id."""
     out = []
+    thresholds = mpi.thresholds
     with mpi.lock.read():
-        order = sorted(
-            best.items(),
-            key=lambda kv: (
-                band_of(mpi, kv[1]) != "match", -kv[1].probability, mpi.person_ids[kv[0]]
-            ),
-        )  # fmt: skip
-        for person, candidate in order[: max(max_results, 1)]:
+        person_ids = mpi.person_ids
+        keyed = []
+        for person, candidate in best.items():  # each band worked out once
+            band = "review" if candidate.guarded else thresholds.band(candidate.probability)
+            key = (band != "match", -candidate.probability, person_ids[person])
+            keyed.append((key, person, candidate, band))
+        keyed.sort(key=_first)
+        for _, person, candidate, band in keyed[: max(max_results, 1)]:
             if candidate.probability < min_probability:
                 continue
             out.append(
                 IdentityMatch(
-                    mpi.person_ids[person],
+                    person_ids[person],
                     candidate.probability,
-                    band_of(mpi, candidate),
+                    band,
                     candidate.explanation(),
                     refs_of(mpi, person),
                 )
@@ -147,12 +149,21 @@ def ranked(
     return out
 
 
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
 def explain_row(mpi: MasterPersonIndex, scores: Scores, i: int, row: int) -> Explanation:
     """The explanation of candidate ``i`` (index row ``row``) of some scores."""
     scorer = mpi._need_scorer()
+    labels = scorer.level_labels
+    # one tolist per row, not a numpy scalar per field
+    levels, weights = scores.levels[i].tolist(), scores.field_weights[i].tolist()
     fields = tuple(
-        (name, scorer.level_labels[j][int(scores.levels[i, j])], float(scores.field_weights[i, j]))
-        for j, name in enumerate(scorer.comparison_names)
+        (name, labels[j][level], float(weight))
+        for j, (name, level, weight) in enumerate(
+            zip(scorer.comparison_names, levels, weights, strict=True)
+        )
     )
     return Explanation(
         scorer.prior_weight,
