@@ -21,6 +21,11 @@ from linkage.standardise._text import as_text, empty_to_null, fold, map_distinct
 # number that can only be a fixed line or a mobile (those start with 2-4, 7, 8).
 PHONE_SEPARATORS = r"[ .()-]"
 PHONE_FAST = r"^(?:\+61|61|0)([2-478][0-9]{8})$"
+# Also in the domain: 8 digits without an area code, first digit 2-9 and not
+# "61" (so ``phonenumbers`` neither strips a prefix nor reads a country code).
+# Such a number is never valid: every +61 number type of 8 digits starts with
+# 1 (checked against the metadata below), so the answer is None.
+PHONE_LOCAL = r"^(?:[2-57-9][0-9]|6[02-9])[0-9]{6}$"
 
 
 def _au_valid_pattern() -> str:
@@ -39,7 +44,39 @@ def _au_valid_pattern() -> str:
     return "^(?:" + "|".join(f"(?:{p})" for p in parts) + ")$"
 
 
+def _check_local_invalid() -> None:
+    """Fail at import if some 8-digit +61 number type could start with 2-9."""
+    for region in phonenumbers.region_codes_for_country_code(61):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is None or meta.general_desc is None:  # pragma: no cover
+            msg = f"phonenumbers has no {region} metadata"
+            raise RuntimeError(msg)
+        for desc in (
+            meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost,
+            meta.personal_number, meta.voip, meta.pager, meta.uan, meta.voicemail,
+        ):  # fmt: skip
+            if desc is None or desc.national_number_pattern is None:
+                continue
+            lengths = desc.possible_length or meta.general_desc.possible_length
+            if 8 in lengths and any(not b.startswith("1") for b in _branches(desc)):
+                msg = f"phonenumbers {region} has 8-digit numbers not starting with 1"
+                raise RuntimeError(msg)
+
+
+def _branches(desc: phonenumbers.PhoneNumberDesc) -> list[str]:
+    """The top-level alternatives of a metadata pattern."""
+    pattern, depth, start, out = desc.national_number_pattern or "", 0, 0, []
+    for i, ch in enumerate(pattern):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    return [*out, pattern[start:]]
+
+
 PHONE_VALID_AU = _au_valid_pattern()
+_check_local_invalid()
+_LOCAL_RE = re.compile(PHONE_LOCAL)
 _SEPARATORS_RE = re.compile(PHONE_SEPARATORS)
 _FAST_RE = re.compile(PHONE_FAST)
 _VALID_AU_RE = re.compile(PHONE_VALID_AU)
@@ -60,9 +97,10 @@ SEX_CODES: dict[str, str] = {
 
 def phone_fast(value: str) -> tuple[bool, str | None]:
     """The fast path for one value: ``(in_domain, e164_or_None)``."""
-    match = _FAST_RE.fullmatch(_SEPARATORS_RE.sub("", value))
+    digits = _SEPARATORS_RE.sub("", value)
+    match = _FAST_RE.fullmatch(digits)
     if match is None:
-        return False, None
+        return _LOCAL_RE.fullmatch(digits) is not None, None
     national = match.group(1)
     return True, ("+61" + national if _VALID_AU_RE.fullmatch(national) else None)
 
@@ -96,12 +134,14 @@ def standardise_phone(value: str | None) -> str | None:
 def phone_column(series: pl.Series) -> pl.Series:
     """``phone_std`` for a phone series: fast path in polars, ``phonenumbers`` on the rest."""
     phones = as_text(series)
-    national = pl.col("p").str.replace_all(PHONE_SEPARATORS, "").str.extract(PHONE_FAST, 1)
+    digits = pl.col("p").str.replace_all(PHONE_SEPARATORS, "")
     fast = (
         pl.DataFrame({"p": phones})
-        .select(national.alias("n"))
+        .select(digits.str.extract(PHONE_FAST, 1).alias("n"), digits.alias("d"))
         .select(
-            pl.col("n").is_not_null().alias("handled"),
+            (
+                pl.col("n").is_not_null() | pl.col("d").str.contains(PHONE_LOCAL).fill_null(False)
+            ).alias("handled"),
             pl.when(pl.col("n").str.contains(PHONE_VALID_AU))
             .then(pl.lit("+61") + pl.col("n"))
             .alias("std"),

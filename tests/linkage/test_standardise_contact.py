@@ -72,8 +72,30 @@ def test_fast_path_equals_phonenumbers_on_its_domain(raw: str) -> None:
     assert fast == phone_slow(raw)
 
 
+@st.composite
+def local_phone(draw: st.DrawFn) -> str:
+    """Eight digits without an area code (any first digit), random separators."""
+    digits = draw(st.text(alphabet="0123456789", min_size=8, max_size=8))
+    return "".join(c + draw(_separator) for c in digits).strip()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(local_phone())
+def test_local_numbers_equal_phonenumbers(raw: str) -> None:
+    handled, fast = phone_fast(raw)
+    assert fast is None
+    digits = "".join(c for c in raw if c.isdigit())
+    assert handled == (digits[0] in "23456789" and not digits.startswith("61"))
+    assert standardise_phone(raw) == phone_slow(raw)
+
+
 @settings(deadline=None)
-@given(st.lists(st.one_of(st.none(), fast_domain_phone(), st.text(max_size=15)), max_size=20))
+@given(
+    st.lists(
+        st.one_of(st.none(), fast_domain_phone(), local_phone(), st.text(max_size=15)),
+        max_size=20,
+    )
+)
 def test_polars_phone_path_equals_per_value(raws: list[str | None]) -> None:
     out = phone_column(pl.Series(raws, dtype=pl.Utf8)).to_list()
     assert out == [standardise_phone(r) for r in raws]
