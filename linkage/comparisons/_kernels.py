@@ -73,16 +73,25 @@ def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
 
         return single
 
-    def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
-        pairs = [(query.get(c), cands.values(c)) for c in columns]
-        if combine is all and any(value is None for value, _ in pairs):
-            return []
-        pairs = [(value, values) for value, values in pairs if value is not None]
-        if not pairs:
-            return []
-        return [i for i in todo if combine(values[i] == value for value, values in pairs)]
+    def every(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        for column in columns:
+            value = query.get(column)
+            if value is None:
+                return []
+            values = cands.values(column)
+            todo = [i for i in todo if values[i] == value]
+        return todo
 
-    return kernel
+    def some(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
+        hits: set[int] = set()
+        for column in columns:
+            value = query.get(column)
+            if value is not None:
+                values = cands.values(column)
+                hits.update([i for i in todo if values[i] == value])
+        return [i for i in todo if i in hits] if hits else []
+
+    return every if combine is all else some
 
 
 def _derived_exact(column: str, tag: object, transform: Callable[[str], Any]) -> Kernel:

@@ -226,6 +226,8 @@ def compare_prepared(
     cross_hits: dict[int, dict[int, bool]] = {}
     for p, column in zip(plan.comparisons, columns, strict=True):
         for number, k in p.cross:
+            if not column or max(column) <= number:
+                continue
             need = [i for i, level in enumerate(column) if level > number]
             if not need:
                 continue

@@ -152,17 +152,15 @@ class PreparedRows:
         if n == 1:
             row = rows[0]
 
-            def get(values: list[Any]) -> list[Any]:
-                return [values[row]]
+            def column(name: str) -> list[Any] | None:  # gathered on first use
+                found = kept.get(name)
+                return None if found is None else [found[row]]
         else:
             pick = itemgetter(*rows) if n else (lambda values: ())
 
-            def get(values: list[Any]) -> list[Any]:
-                return list(pick(values))
-
-        def column(name: str) -> list[Any] | None:  # gathered on first use
-            found = kept.get(name)
-            return None if found is None else get(found)
+            def column(name: str) -> list[Any] | None:
+                found = kept.get(name)
+                return None if found is None else list(pick(found))
 
         return PreparedCandidates(n, {}, column, rows=rows, store=self)
 

@@ -77,7 +77,8 @@ def match_probability(weight: float | npt.NDArray[np.floating]) -> float | Float
     """
     # Clipping keeps 2**-w finite (no overflow warning); the result is already
     # exactly 0.0 or 1.0 in float64 long before |w| reaches 1000.
-    w = np.clip(np.asarray(weight, dtype=np.float64), -1000.0, 1000.0)
+    # Two ufuncs, not np.clip: the same values (NaN kept) at a third of the cost on few rows.
+    w = np.minimum(np.maximum(np.asarray(weight, dtype=np.float64), -1000.0), 1000.0)
     p = 1.0 / (1.0 + np.exp2(-w))
     if np.ndim(weight) == 0:
         return float(p)
