@@ -28,10 +28,11 @@ import polars as pl
 from linkage._blocking_pairs import RuleBlocks
 
 IntArray = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int32]
 U32Array = npt.NDArray[np.uint32]
 BoolArray = npt.NDArray[np.bool_]
 CHECK_CHUNK = 1 << 19
-Keep = Callable[[Sequence[IntArray], IntArray, IntArray], BoolArray]
+Keep = Callable[[Sequence[Codes], IntArray, IntArray], BoolArray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,17 +56,17 @@ class PairCheck:
     raw: tuple[pl.Expr, ...] = ()
 
 
-def _sides(codes: IntArray, left: IntArray, right: IntArray) -> tuple[IntArray, IntArray]:
+def _sides(codes: Codes, left: IntArray, right: IntArray) -> tuple[Codes, Codes]:
     return codes[left], codes[right]
 
 
-def _equal(a: IntArray, b: IntArray) -> BoolArray:
+def _equal(a: Codes, b: Codes) -> BoolArray:
     """Both present and equal."""
     equal: BoolArray = (a >= 0) & (a == b)
     return equal
 
 
-def _dob_close(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
+def _dob_close(codes: Sequence[Codes], left: IntArray, right: IntArray) -> BoolArray:
     a, b = _sides(codes[0], left, right)  # yyyymmdd of sure dates, else -1
     same_year = (a // 10000) == (b // 10000)
     month_a, month_b, day_a, day_b = a // 100 % 100, b // 100 % 100, a % 100, b % 100
@@ -75,13 +76,13 @@ def _dob_close(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> Bo
     return keep
 
 
-def _sex_agrees(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
+def _sex_agrees(codes: Sequence[Codes], left: IntArray, right: IntArray) -> BoolArray:
     a, b = _sides(codes[0], left, right)
     keep: BoolArray = (a < 0) | (b < 0) | (a == b)
     return keep
 
 
-def _given_agrees(codes: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
+def _given_agrees(codes: Sequence[Codes], left: IntArray, right: IntArray) -> BoolArray:
     a, b = _sides(codes[0], left, right)
     keep: BoolArray = (a < 0) | (b < 0) | (a == b)
     for part in codes[1:]:
@@ -90,7 +91,7 @@ def _given_agrees(codes: Sequence[IntArray], left: IntArray, right: IntArray) ->
 
 
 def _family_agrees_unless_married(
-    codes: Sequence[IntArray], left: IntArray, right: IntArray
+    codes: Sequence[Codes], left: IntArray, right: IntArray
 ) -> BoolArray:
     a, b = _sides(codes[0], left, right)
     male_l, male_r = _sides(codes[1], left, right)
@@ -163,7 +164,7 @@ def either(*checks: PairCheck) -> PairCheck:
     values = np.cumsum([0, *(len(c.values) for c in checks)]).tolist()
     raws = np.cumsum([values[-1], *(len(c.raw) for c in checks)]).tolist()
 
-    def keep(arrays: Sequence[IntArray], left: IntArray, right: IntArray) -> BoolArray:
+    def keep(arrays: Sequence[Codes], left: IntArray, right: IntArray) -> BoolArray:
         kept = np.zeros(len(left), dtype=bool)
         for i, check in enumerate(checks):
             own = [*arrays[values[i] : values[i + 1]], *arrays[raws[i] : raws[i + 1]]]
@@ -178,7 +179,7 @@ def either(*checks: PairCheck) -> PairCheck:
 
 def apply_checks(
     checks: Sequence[PairCheck],
-    arrays: Sequence[Sequence[IntArray]],
+    arrays: Sequence[Sequence[Codes]],
     left: U32Array,
     right: U32Array,
 ) -> tuple[U32Array, U32Array]:

@@ -25,13 +25,14 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage._blocking_keys import KeyVariants
-from linkage._dense_codes import dense_codes, distinct_sorted
+from linkage._dense_codes import column_codes, dense_codes, distinct_sorted
 
 WORKERS = max(os.cpu_count() or 1, 1)
 PARALLEL_RECORDS = 50_000
 T = TypeVar("T")
 R = TypeVar("R")
 IntArray = npt.NDArray[np.int64]
+I32Array = npt.NDArray[np.int32]
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
 RulePairs = tuple["U32Array", "U32Array"]
@@ -41,11 +42,16 @@ _LIMIT = 1 << 62
 
 @dataclass(frozen=True)
 class Coded:
-    """One key expression's codes: per record, or per exploded list element (``rows``)."""
+    """One key expression's codes: per record, or per exploded list element (``rows``).
 
-    codes: IntArray
+    ``values[c]``, when known, is the value coded ``c`` (to merge the codes of
+    several columns, :func:`linkage._blocking_rule.encode_rules`).
+    """
+
+    codes: I32Array
     cardinality: int
-    rows: IntArray | None = None
+    rows: I32Array | None = None
+    values: pl.Series | None = None
 
 
 @dataclass(frozen=True)
@@ -93,15 +99,19 @@ def _find_or_add(exprs: list[pl.Expr], expr: pl.Expr) -> int:
 def _code(series: pl.Series) -> Coded:
     """Dense codes of a column; list columns are exploded (null elements dropped)."""
     if not isinstance(series.dtype, pl.List):
-        codes, cardinality = dense_codes(series)
-        return Coded(codes, cardinality)
+        coded = column_codes(series)
+        return Coded(coded.codes, coded.cardinality, values=coded.values)
     flat = (
-        pl.DataFrame({"row": np.arange(series.len(), dtype=np.int64), "v": series})
+        pl.DataFrame({"row": pl.int_range(series.len(), dtype=pl.Int32, eager=True), "v": series})
         .explode("v")
         .drop_nulls("v")
     )
-    codes, cardinality = dense_codes(flat.get_column("v"))
-    return Coded(codes, cardinality, flat.get_column("row").to_numpy())
+    coded = column_codes(flat.get_column("v"))
+    rows = flat.get_column("row").to_numpy()
+    present = coded.codes >= 0
+    if not present.all():
+        return Coded(coded.codes[present], coded.cardinality, rows[present], coded.values)
+    return Coded(coded.codes, coded.cardinality, rows, coded.values)
 
 
 def scalar_only(keys: list[list[Coded]]) -> bool:
@@ -133,15 +143,16 @@ def combine(keys: list[list[Coded]], n: int) -> tuple[IntArray, IntArray, int]:
     Returns ``(rows, key, bound)`` with ``0 <= key < bound``.
     """
     listed = [forms[0] for forms in keys if len(forms) == 1 and forms[0].rows is not None]
-    rows = listed[0].rows if listed else np.arange(n, dtype=np.int64)
-    assert rows is not None
+    first = listed[0].rows if listed else None
+    rows = np.arange(n, dtype=np.int64) if first is None else first.astype(np.int64)
     key = np.zeros(len(rows), dtype=np.int64)
     valid = np.ones(len(rows), dtype=bool)
     bound = 1
     for forms in keys:
         if len(forms) > 1:
             continue
-        codes = forms[0].codes if forms[0].rows is not None else forms[0].codes[rows]
+        whole = forms[0].rows is not None or first is None  # codes already per row of rows
+        codes = forms[0].codes if whole else forms[0].codes[rows]
         key, bound = _mix(key, bound, codes, forms[0].cardinality)
         valid &= codes >= 0
     rows, key = rows[valid], key[valid]
@@ -153,13 +164,16 @@ def combine(keys: list[list[Coded]], n: int) -> tuple[IntArray, IntArray, int]:
     for i, form in enumerate(variants):
         codes = form.codes[rows]
         present = codes >= 0
-        mixed, new_bound = _mix(key[present], bound, codes[present] * len(variants) + i, width)
+        form_codes = codes[present].astype(np.int64) * len(variants) + i
+        mixed, new_bound = _mix(key[present], bound, form_codes, width)
         parts_rows.append(rows[present])
         parts_key.append(mixed)
     return np.concatenate(parts_rows), np.concatenate(parts_key), new_bound
 
 
-def _mix(key: IntArray, bound: int, codes: IntArray, cardinality: int) -> tuple[IntArray, int]:
+def _mix(
+    key: IntArray, bound: int, codes: IntArray | I32Array, cardinality: int
+) -> tuple[IntArray, int]:
     """``key * cardinality + codes``, renumbering ``key`` first when that could overflow."""
     cardinality = max(cardinality, 1)
     if bound * cardinality >= _LIMIT:

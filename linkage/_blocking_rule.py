@@ -9,7 +9,7 @@ evaluates the rules' sparse predicates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,7 @@ import polars as pl
 from linkage._blocking_checks import PairCheck
 from linkage._blocking_keys import KeyVariants, list_parts
 from linkage._blocking_pairs import Coded, encode_keys
-from linkage._dense_codes import dense_codes
+from linkage._dense_codes import column_codes
 from linkage.errors import ConfigError
 
 Key = pl.Expr | KeyVariants
@@ -126,10 +126,10 @@ def encode_rules(
     """Codes of every rule's keys, then of every check's values.
 
     List keys built from parts (:func:`~linkage._blocking_keys.list_parts`)
-    are coded from the parts' values at once, without building the lists.
+    are coded from the parts' codes (each part coded once with the other
+    keys, then their distinct values merged), without building the lists.
     """
-    fast: dict[str, Coded] = {}
-    spliced: list[tuple[int, int, str]] = []
+    spliced: list[tuple[int, int, tuple[pl.Expr, ...]]] = []
     plain: list[tuple[Key, ...]] = []
     for i, rule in enumerate(rules):
         keys: list[Key] = []
@@ -137,22 +137,60 @@ def encode_rules(
             parts = list_parts(key) if isinstance(key, pl.Expr) else None
             if parts is None:
                 keys.append(key)
-                continue
-            label = str(key)
-            if label not in fast:
-                fast[label] = _list_codes(frame, parts)
-            spliced.append((i, j, label))
+            else:
+                spliced.append((i, j, parts))
         plain.append(tuple(keys))
-    coded = encode_keys(frame, [*plain, *(c.values for c in checks)])
-    for i, j, label in spliced:
-        coded[i].insert(j, [fast[label]])
-    return coded
+    groups = [parts for _, _, parts in spliced]
+    coded = encode_keys(frame, [*plain, *(c.values for c in checks), *groups])
+    merged: dict[str, Coded] = {}
+    for (i, j, parts), part_codes in zip(spliced, coded[len(plain) + len(checks) :], strict=True):
+        label = str(parts)
+        done = merged.get(label)
+        if done is None:
+            done = _merge_parts([f[0] for f in part_codes], frame.height)
+            done = done or _list_codes(frame, parts)
+            merged[label] = done
+        coded[i].insert(j, [done])
+    return [
+        [[replace(form, values=None) for form in forms] for forms in rule]
+        for rule in coded[: len(plain) + len(checks)]
+    ]
+
+
+def _merge_parts(parts: Sequence[Coded], n: int) -> Coded | None:
+    """Codes of a list key whose elements are the parts' values (missing ones dropped).
+
+    The parts' distinct values are coded together; each part's codes map
+    through them. ``None`` when a part has no values (integers coded as offsets).
+    """
+    known = [p.values for p in parts if p.values is not None]
+    if len(known) < len(parts) or len({v.dtype for v in known}) > 1:
+        return None
+    together = column_codes(pl.concat(known))
+    codes, rows = [], []
+    offset = 0
+    for part in parts:
+        renumber = together.codes[offset : offset + part.cardinality]
+        offset += part.cardinality
+        present = part.codes >= 0
+        part_rows = np.arange(n, dtype=np.int32) if part.rows is None else part.rows
+        codes.append(renumber[part.codes[present]])
+        rows.append(part_rows[present])
+    return Coded(np.concatenate(codes), together.cardinality, np.concatenate(rows))
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Per-record values the rules' sparse predicates and checks need, evaluated once."""
+
+    sparse: dict[str, npt.NDArray[np.bool_]]
+    checks: dict[str, list[npt.NDArray[np.int32]]]
 
 
 def _list_codes(frame: pl.DataFrame, parts: Sequence[pl.Expr]) -> Coded:
-    """Codes of a list key whose elements are the parts' values (missing ones dropped)."""
+    """Codes of a list key whose elements are the parts' values, from the values themselves."""
     evaluated = frame.select(p.alias(f"p{i}") for i, p in enumerate(parts))
-    everyone = np.arange(frame.height, dtype=np.int64)
+    everyone = np.arange(frame.height, dtype=np.int32)
     values, rows = [], []
     for series in evaluated.get_columns():
         if isinstance(series.dtype, pl.List):
@@ -162,17 +200,9 @@ def _list_codes(frame: pl.DataFrame, parts: Sequence[pl.Expr]) -> Coded:
         else:
             values.append(series.alias("v"))
             rows.append(everyone)
-    codes, cardinality = dense_codes(pl.concat(values))
-    present = codes >= 0
-    return Coded(codes[present], cardinality, np.concatenate(rows)[present])
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """Per-record values the rules' sparse predicates and checks need, evaluated once."""
-
-    sparse: dict[str, npt.NDArray[np.bool_]]
-    checks: dict[str, list[npt.NDArray[np.int64]]]
+    coded = column_codes(pl.concat(values))
+    present = coded.codes >= 0
+    return Coded(coded.codes[present], coded.cardinality, np.concatenate(rows)[present])
 
 
 def rule_context(

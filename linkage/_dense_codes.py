@@ -1,13 +1,15 @@
 """Exact dense integer codes for a column of any type, fast.
 
 Strings are hashed (polars, vectorised) and the hashes numbered (Arrow); a
-hash collision is detected by comparing the number of distinct hashes with
-the number of distinct values (polars' exact hash set) and then the slower
-categorical encoding is used, so codes are always exact.
+representative row per code gives the distinct values, and comparing every
+value with its code's representative detects a hash collision, in which case
+the slower categorical encoding is used, so codes are always exact. Blank
+text is recognised on the distinct values, not on every row.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,21 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 MISSING = -1
 SEED = 0x5EED
 IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+_INT32_LIMIT = (1 << 31) - 1
+
+
+@dataclass(frozen=True)
+class ColumnCodes:
+    """``int32`` codes in ``0..cardinality-1`` (``-1`` missing) and, for text, the values.
+
+    ``values[c]`` is the value coded ``c`` (``None`` for columns coded as
+    integer offsets, where not every code need be used).
+    """
+
+    codes: Int32Array
+    cardinality: int
+    values: pl.Series | None = None
 
 
 def dense_codes(series: pl.Series, *, blank_is_missing: bool = True) -> tuple[IntArray, int]:
@@ -29,60 +46,79 @@ def dense_codes(series: pl.Series, *, blank_is_missing: bool = True) -> tuple[In
     ``blank_is_missing`` and the column is text, empty after stripping
     whitespace (:func:`linkage.encoding.is_missing`).
     """
+    coded = column_codes(series, blank_is_missing=blank_is_missing)
+    return coded.codes.astype(np.int64), coded.cardinality
+
+
+def column_codes(series: pl.Series, *, blank_is_missing: bool = True) -> ColumnCodes:
+    """:func:`dense_codes` as ``int32``, with the distinct values of non-integer columns."""
     n = series.len()
-    missing = series.is_null()
-    if blank_is_missing and series.dtype == pl.Utf8:
-        missing = missing | (series.str.strip_chars() == "")
-    present_mask = ~missing.to_numpy()
-    has_missing = not bool(present_mask.all())
-    present = series.filter(~missing) if has_missing else series
-    codes = np.full(n, MISSING, dtype=np.int64)
+    has_missing = series.null_count() > 0
+    present = series.drop_nulls() if has_missing else series
+    codes = np.full(n, MISSING, dtype=np.int32)
     if present.len() == 0:
-        return codes, 0
+        return ColumnCodes(codes, 0, present[:0])
     physical = present.to_physical()
     if (
         physical.dtype.is_integer() and physical.dtype != pl.UInt64
     ) or physical.dtype == pl.Boolean:
         values = physical.cast(pl.Int64).to_numpy()
         low, high = int(values.min()), int(values.max())
-        if high - low < max(16 * len(values), 1 << 16):  # offsets are codes, gaps allowed
-            codes[present_mask] = values - low
-            return codes, high - low + 1
-        uniques, inverse = np.unique(values, return_inverse=True)
+        if high - low < min(max(16 * len(values), 1 << 16), _INT32_LIMIT):
+            _scatter(codes, series, has_missing, (values - low).astype(np.int32))
+            return ColumnCodes(codes, high - low + 1)
+        uniques, index, inverse = np.unique(values, return_index=True, return_inverse=True)
+        coded = ColumnCodes(inverse.ravel().astype(np.int32), len(uniques), present.gather(index))
     else:
-        coded = codes_from_hashes(present.hash(seed=SEED).to_numpy(), present.n_unique())
-        if coded is not None:
-            inverse, k = coded
-            codes[present_mask] = inverse
-            return codes, k
-        exact = present.cast(pl.Utf8).cast(pl.Categorical).to_physical().to_numpy()
-        uniques, inverse = np.unique(exact, return_inverse=True)
-    inverse = inverse.ravel().astype(np.int64, copy=False)
+        coded = _text_codes(present)
+    if blank_is_missing and series.dtype == pl.Utf8 and coded.values is not None:
+        coded = _drop_blank(coded)
+    _scatter(codes, series, has_missing, coded.codes)
+    return ColumnCodes(codes, coded.cardinality, coded.values)
+
+
+def _scatter(codes: Int32Array, series: pl.Series, has_missing: bool, present: Int32Array) -> None:
     if has_missing:
-        codes[present_mask] = inverse
+        codes[series.is_not_null().to_numpy()] = present
     else:
-        codes = inverse
-    return codes, len(uniques)
+        codes[:] = present
 
 
-def codes_from_hashes(
-    hashes: npt.NDArray[np.uint64], n_distinct: int
-) -> tuple[IntArray, int] | None:
-    """Dense codes of values from their hashes, or ``None`` when two distinct values collide.
+def _text_codes(present: pl.Series) -> ColumnCodes:
+    """Codes of null-free values by their hashes, checked against one value per code."""
+    inverse, k = codes_from_hashes(present.hash(seed=SEED).to_numpy())
+    first = np.empty(k, dtype=np.int64)
+    first[inverse] = np.arange(len(inverse), dtype=np.int64)  # some row of each code
+    values = present.gather(first)
+    if bool((values.gather(inverse) == present).all()):
+        return ColumnCodes(inverse, k, values)
+    exact = present.cast(pl.Utf8).cast(pl.Categorical).to_physical().to_numpy()
+    uniques, index, exact_inverse = np.unique(exact, return_index=True, return_inverse=True)
+    return ColumnCodes(exact_inverse.ravel().astype(np.int32), len(uniques), present.gather(index))
 
-    ``n_distinct`` is the exact number of distinct values the hashes were taken of. The
-    hashes are numbered in order of first appearance by Arrow's hash-based
-    ``dictionary_encode`` (several times cheaper than sorting them).
+
+def _drop_blank(coded: ColumnCodes) -> ColumnCodes:
+    """Codes with values that are empty after stripping whitespace made missing."""
+    assert coded.values is not None
+    blank = (coded.values.str.strip_chars() == "").fill_null(True).to_numpy()
+    if not blank.any():
+        return coded
+    renumber = np.where(blank, MISSING, np.cumsum(~blank) - 1).astype(np.int32)
+    return ColumnCodes(renumber[coded.codes], int((~blank).sum()), coded.values.filter(~blank))
+
+
+def codes_from_hashes(hashes: npt.NDArray[np.uint64]) -> tuple[Int32Array, int]:
+    """Dense ``int32`` codes of hashes (in order of first appearance) and their number.
+
+    Arrow's hash-based ``dictionary_encode`` numbers them (several times
+    cheaper than sorting them).
     """
     # the system allocator: Arrow's default pool (mimalloc) keeps what it frees resident
     encoded = pc.dictionary_encode(
         pa.array(hashes, type=pa.uint64()), memory_pool=pa.system_memory_pool()
     )
-    k = len(encoded.dictionary)
-    if k != n_distinct:
-        return None
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, k
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return codes, len(encoded.dictionary)
 
 
 def distinct_sorted(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
