@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from linkage.standardise._text import as_text, map_distinct
+from linkage.standardise._text import as_text
 
 DOB_SCHEMA: dict[str, pl.DataType] = {
     "dob_date": pl.Date(),
@@ -154,9 +154,84 @@ def _check(year: int, month: int | None, day: int | None, today: dt.date) -> Dat
 
 def dob_columns(frame: pl.DataFrame, today: dt.date | None = None) -> list[pl.Series]:
     """``dob_date, dob_year, dob_month, dob_day`` for a canonical frame (distinct values)."""
-    ref = today or dt.date.today()
-    parts = map_distinct(as_text(frame["dob"]), lambda v: parse_dob(v, ref), DOB_SCHEMA)
-    return parts.get_columns()
+    text = as_text(frame["dob"])
+    table = dob_table(text.drop_nulls().unique(), today or dt.date.today())
+    codes = text.cast(pl.Enum(table["dob"])).to_physical()
+    return table.select(pl.all().exclude("dob").gather(codes)).get_columns()
+
+
+# The common all-digit shapes, each read by the same _FORMATS entry that would
+# match it first: ISO without a time, yyyymmdd, then d/m/y with / . or - (whose
+# first separator comes before a fourth digit, so the earlier formats cannot match).
+_FAST = (
+    r"^(?:(?P<y1>[0-9]{4})-(?P<m1>[0-9]{1,2})-(?P<d1>[0-9]{1,2})"
+    r"|(?P<y2>[0-9]{4})(?P<m2>[0-9]{2})(?P<d2>[0-9]{2})"
+    r"|(?P<d3>[0-9]{1,2})[/.-](?P<m3>[0-9]{1,2})[/.-](?P<y3>[0-9]{4}|[0-9]{2}))$"
+)
+
+
+def dob_table(values: pl.Series, today: dt.date) -> pl.DataFrame:
+    """Distinct raw dates (``dob``) and their parts, as :func:`parse_dob` gives them.
+
+    The shapes of ``_FAST`` are parsed and checked as polars expressions; the
+    other values go through :func:`parse_dob` one by one.
+    """
+    groups = (
+        pl.DataFrame({"dob": values})
+        .with_columns(pl.col("dob").str.extract_groups(_FAST).alias("g"))
+        .unnest("g")
+    )
+    y_text = pl.coalesce("y1", "y2", "y3")
+    fast = groups.filter(y_text.is_not_null()).select(
+        "dob",
+        y_text.alias("y_text"),
+        pl.coalesce("m1", "m2", "m3").cast(pl.Int32).alias("m"),
+        pl.coalesce("d1", "d2", "d3").cast(pl.Int32).alias("d"),
+    )
+    rest = groups.filter(y_text.is_null())["dob"]
+    slow = pl.DataFrame([parse_dob(v, today) for v in rest.to_list()], DOB_SCHEMA, orient="row")
+    return pl.concat([_checked(fast, today), slow.insert_column(0, rest)])
+
+
+def _checked(fast: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """The parts of ``_check`` (and the zero/two-digit rules of parse_dob) as expressions."""
+    two = pl.col("y_text").str.len_bytes() == 2
+    short = pl.col("y_text").cast(pl.Int32)
+    pivot = pl.when(short + 2000 <= today.year).then(2000).otherwise(1900)
+    year = pl.when(two).then(short + pivot).otherwise(short)
+    # month 0 is unknown; the day only counts with a month, and day 0 is unknown
+    month = pl.when(pl.col("m") != 0).then(pl.col("m"))
+    day = pl.when(month.is_not_null() & (pl.col("d") != 0)).then(pl.col("d"))
+    parts = fast.select("dob", year.alias("y"), month.alias("m"), day.alias("d"))
+    y, m, d = pl.col("y"), pl.col("m"), pl.col("d")
+    sentinel = pl.any_horizontal(
+        [(y == s.year) & (m == s.month) & (d == s.day) for s in SENTINEL_DATES]
+    ).fill_null(value=False)
+    in_range = y.is_between(MIN_YEAR, today.year) & m.is_between(1, 12).fill_null(value=True)
+    future_month = (y > today.year) | ((y == today.year) & (m > today.month))
+    keep_year = ~sentinel & in_range & ~future_month.fill_null(value=False)
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = (
+        pl.when(m == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(m.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+    safe = pl.when(keep_year & m.is_not_null() & d.is_not_null() & (d <= month_days))
+    date = pl.date(
+        safe.then(y).otherwise(2000), safe.then(m).otherwise(1), safe.then(d).otherwise(1)
+    )
+    full = safe.then(date)
+    # an impossible or future full date loses every part
+    keep = keep_year & ~(d.is_not_null() & (full.is_null() | (full > today)))
+    return parts.select(
+        "dob",
+        pl.when(keep).then(full).alias("dob_date"),
+        pl.when(keep).then(y).cast(pl.Int16).alias("dob_year"),
+        pl.when(keep).then(m).cast(pl.Int8).alias("dob_month"),
+        pl.when(keep).then(d).cast(pl.Int8).alias("dob_day"),
+    )
 
 
 def reformat_dates(expr: pl.Expr, fmt: str) -> pl.Expr:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkage.standardise.dates import parse_dob, reformat_dates
+from linkage.standardise.dates import DOB_SCHEMA, dob_table, parse_dob, reformat_dates
 
 TODAY = dt.date(2025, 6, 1)
 D = dt.date
@@ -89,3 +89,48 @@ REFORMATS = [
 def test_reformat_dates(fmt: str, raw: str, expected: str | None) -> None:
     out = pl.select(reformat_dates(pl.lit(raw), fmt)).item()
     assert out == expected
+
+
+_digits = st.text(alphabet="0123456789", min_size=1, max_size=5)
+
+
+@st.composite
+def digit_date(draw: st.DrawFn) -> str:
+    """All-digit dates near the vectorised shapes (and some just outside them)."""
+    shape = draw(st.sampled_from(["ymd", "compact", "dmy", "any"]))
+    if shape == "compact":
+        return draw(st.text(alphabet="0123456789", min_size=7, max_size=9))
+    sep = st.sampled_from(["-", "/", ".", "", " ", "--"])
+    parts = [draw(_digits) for _ in range(3)]
+    if shape == "ymd":
+        parts[0] = str(draw(st.integers(1799, 2031)))
+    elif shape == "dmy":
+        parts[2] = draw(st.sampled_from([parts[2], str(draw(st.integers(1799, 2031)))]))
+    return parts[0] + draw(sep) + parts[1] + draw(sep) + parts[2]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(digit_date(), st.text(max_size=12)), max_size=30),
+    st.dates(min_value=D(1990, 1, 1), max_value=D(2030, 12, 31)),
+)
+def test_vectorised_dob_table_equals_parse_dob(values: list[str], today: dt.date) -> None:
+    distinct = pl.Series(values, dtype=pl.Utf8).unique()
+    table = dob_table(distinct, today)
+    assert table.columns == ["dob", *DOB_SCHEMA]
+    assert dict(table.schema) == {"dob": pl.Utf8(), **DOB_SCHEMA}
+    assert sorted(table["dob"].to_list()) == sorted(distinct.to_list())
+    for row in table.iter_rows():
+        assert row[1:] == parse_dob(row[0], today), row[0]
+
+
+def test_dob_table_full_dates_and_edges() -> None:
+    values = [
+        "2024-02-29", "2023-02-29", "1900-01-01", "1901-01-01", "29/02/00", "31/04/1985",
+        "1985-00-12", "00/03/1985", "1985-03-00", "2025-06-02", "2025-06-01", "01/07/2025",
+        "1/1/25", "1/1/26", "19850312", "1879-12-31", "1880-01-01", "1985-13-01", "12/3/985",
+    ]  # fmt: skip
+    table = dob_table(pl.Series(values), TODAY)
+    for row in table.iter_rows():
+        assert row[1:] == parse_dob(row[0], TODAY), row[0]
+    assert dob_table(pl.Series([], dtype=pl.Utf8), TODAY).height == 0
