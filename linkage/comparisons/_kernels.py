@@ -333,11 +333,11 @@ def _alias(level: AliasLevel) -> Kernel:
         mine = frozenset(query.get(a) or ())
         my_name = name(query.get(g), query.get(f))
         aliases = cands.values(a)
-        names = cands.keyed(("name", g, f), (g, f), name)
         if not mine:
             if my_name is None:
                 return []
             return [i for i in todo if (t := aliases[i]) is not None and my_name in t]
+        names = cands.keyed(("name", g, f), (g, f), name)
         return [
             i
             for i in todo
