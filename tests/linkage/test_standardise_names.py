@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.standardise._nicknames import nickname_root, root_table
 from linkage.standardise.names import (
+    HONORIFICS,
+    PARTICLES,
+    SUFFIXES,
+    alias_table,
     family_parts,
     given_parts,
     standardise_alias,
@@ -141,3 +146,30 @@ def test_parts_and_aliases_never_raise(text: str) -> None:
 def test_root_is_idempotent(text: str) -> None:
     root = nickname_root(text.upper())
     assert nickname_root(root) == root
+
+
+_word = st.one_of(
+    st.text(alphabet="abcXYZ", min_size=1, max_size=6),
+    st.sampled_from(sorted(HONORIFICS | SUFFIXES | PARTICLES)).map(str.title),
+    st.sampled_from(["Mr", "jr", "van", "Bob", "O'Brien", "Zoë", "ß", "Smith-Jones"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda a, b, sep: a + sep + b, _word, _word, st.sampled_from([" ", "  ", ","])
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=20,
+    )
+)
+def test_alias_table_equals_standardise_alias(values: list[str]) -> None:
+    old, new = alias_table(pl.Series(values, dtype=pl.Utf8).unique())
+    assert sorted(old.to_list()) == sorted(set(values))
+    assert new.dtype == pl.Utf8
+    for raw, std in zip(old.to_list(), new.to_list(), strict=True):
+        assert std == standardise_alias(raw), raw
