@@ -215,6 +215,16 @@ class RecordColumns:
         self.outcome[start : self.n] = np.asarray(outcome, dtype=np.uint8)
         return start
 
+    def _extend_values(self, std: pl.DataFrame) -> None:
+        """Append the value columns of ``std`` (columns it lacks become nulls)."""
+        for name, column in self.std.items():
+            if name in std.columns:
+                column.extend_series(std[name])
+            else:
+                column.extend_series(pl.Series(name, [None] * std.height, dtype=pl.Utf8))
+        self.agency.extend_series(std["agency"])
+        self.record_id.extend_series(std["record_id"])
+
     def append_frame(
         self, std: pl.DataFrame, person: npt.ArrayLike, probability: npt.ArrayLike,
         outcome: npt.ArrayLike,
@@ -228,13 +238,7 @@ class RecordColumns:
         if count == 0:
             return np.empty(0, np.int64)
         start = self._place(count, person, probability, outcome)
-        for name, column in self.std.items():
-            if name in std.columns:
-                column.extend_series(std[name])
-            else:
-                column.extend_series(pl.Series(name, [None] * count, dtype=pl.Utf8))
-        self.agency.extend_series(std["agency"])
-        self.record_id.extend_series(std["record_id"])
+        self._extend_values(std)
         rows, hashes = keys if keys is not None else frame_key_hashes(std, self.rules)
         self.keys.add(rows.astype(np.int64) + start, hashes)
         positions = np.arange(start, start + count, dtype=np.int64)
@@ -254,13 +258,7 @@ class RecordColumns:
         """
         start, count = self.n, std.height
         self._grow(start + count)  # rows past ``n`` are zero: dead
-        for name, column in self.std.items():
-            if name in std.columns:
-                column.extend_series(std[name])
-            else:
-                column.extend_series(pl.Series(name, [None] * count, dtype=pl.Utf8))
-        self.agency.extend_series(std["agency"])
-        self.record_id.extend_series(std["record_id"])
+        self._extend_values(std)
         rows = np.arange(start, start + count, dtype=np.int64)
         if self.prepared is not None and self.prepared.size == start:
             values = {name: python_values(column.take(rows)) for name, column in self.std.items()}
