@@ -38,7 +38,8 @@ class _Tables:
         self.columns = np.arange(self.k)
         self.prior = prior
         self.prior_weight = probability_to_weight(prior)
-        names = list(model.comparison_names)
+        names = self.names = list(model.comparison_names)
+        self.tf_names = list(model.tf_comparisons)
         self.tf_column = {name: names.index(name) for name in model.tf_comparisons}
         self.u_exact = {j: float(u[j][1]) for j in self.tf_column.values()}
         self.min_frequency = model.tf_min_frequency
@@ -62,7 +63,14 @@ class _Tables:
 def _tables(model: FellegiSunterModel) -> _Tables:
     padded = model._padded()
     cached: _Tables | None = model.__dict__.get("_realtime_tables")
-    if cached is None or cached.padded is not padded or cached.prior != model.prior:
+    if (
+        cached is None
+        or cached.padded is not padded
+        or cached.prior != model.prior
+        or cached.min_frequency != model.tf_min_frequency
+        or cached.tf_names != model.tf_comparisons
+        or cached.names != model.comparison_names
+    ):
         cached = model.__dict__["_realtime_tables"] = _Tables(model, padded)
     return cached
 

@@ -89,6 +89,11 @@ def test_pair_scores_after_the_parameters_change() -> None:
     model.prior = 0.3
     model.u = _model(2).u
     _same(pair_scores(model, gamma, tf), _expected(model, gamma, tf))
+    model.tf_min_frequency = 0.5
+    _same(pair_scores(model, gamma, tf), _expected(model, gamma, tf))
+    model.tf_comparisons = ["c"]
+    with pytest.raises(InvalidInputError):
+        pair_scores(model, gamma, tf)
 
 
 def test_pair_scores_errors_are_the_models() -> None:
