@@ -115,13 +115,12 @@ def _distinct_value_columns(src: pl.DataFrame, today: dt.date | None) -> list[pl
 def _vectorised_columns(src: pl.DataFrame, frame: pl.DataFrame) -> list[pl.Series]:
     """Columns computed as polars expressions (high-cardinality inputs)."""
     # One select, so polars runs these independent expressions in parallel.
-    simple = pl.concat([src, frame.select(_identifier_columns(frame.columns))], how="horizontal")
     exprs = [addresses.postcode_expr("postcode"), contact.email_expr("email")]
-    exprs += [contact.identifier_expr(c) for c in _identifier_columns(frame.columns)]
     return [
         *addresses.address_columns(src["street"]),
         contact.phone_column(src["phone"]),
-        *simple.select(exprs).get_columns(),
+        *src.select(exprs).get_columns(),
+        *(contact.identifier_column(frame[c], c) for c in _identifier_columns(frame.columns)),
     ]
 
 

@@ -90,3 +90,20 @@ def map_distinct(
     # Codes into the distinct values, then a gather: cheaper than a join.
     codes = series.cast(pl.Enum(values)).to_physical()
     return table.select(pl.all().gather(codes))
+
+
+def patch_rows(series: pl.Series, dirty: pl.Series, fixed: pl.Series) -> pl.Series:
+    """``series`` with its ``dirty`` rows replaced, in order, by ``fixed``.
+
+    For rewrites that leave most values as they are: the caller checks which
+    rows need the full rewrite, runs it on those only and patches them in.
+    """
+    if fixed.len() == 0:
+        return series
+    n = series.len()
+    index = pl.select(
+        pl.when(dirty)
+        .then(dirty.cast(pl.Int64).cum_sum() + (n - 1))
+        .otherwise(pl.int_range(n, dtype=pl.Int64))
+    ).to_series()
+    return pl.concat([series, fixed.rename(series.name)]).gather(index)

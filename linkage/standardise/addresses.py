@@ -21,6 +21,7 @@ from linkage.standardise._text import (
     fold,
     fold_series,
     map_distinct,
+    patch_rows,
     steps_expr,
 )
 
@@ -93,6 +94,10 @@ STREET_STEPS: list[Step] = [
     (r" ?([/-]) ?", "${1}"),
 ]
 _STREET_STRIP = " /-"
+# Words of ASCII letters and digits (with / or - inside a word) separated by
+# single spaces: STREET_STEPS and the strip leave these as they are.
+_TIDY_WORD = "[A-Za-z0-9](?:[A-Za-z0-9/-]*[A-Za-z0-9])?"
+_TIDY_STREET = rf"^{_TIDY_WORD}(?: {_TIDY_WORD})*$"
 _UNIT_WORDS = "UNIT|U|FLAT|FLT|F|APARTMENT|APT|SUITE|STE|SHOP|VILLA|TOWNHOUSE|STUDIO|ROOM|RM"
 _UNIT_ID = r"[0-9]+[A-Z]?|[A-Z]"
 _TYPES = "|".join(sorted(STREET_TYPES, key=len, reverse=True))
@@ -160,18 +165,27 @@ def address_columns(street: pl.Series) -> list[pl.Series]:
     return _parse_streets(values).select(pl.all().gather(codes)).get_columns()
 
 
+def clean_streets(street: pl.Series) -> pl.Series:
+    """:func:`clean_street` for a series (vectorised).
+
+    Most streets are already tidy ASCII words, which only need upper-casing;
+    the full rewrite runs on the others.
+    """
+    dirty = ~street.str.contains(_TIDY_STREET).fill_null(value=True)
+    s = pl.col("s")
+    rewrite = empty_to_null(
+        steps_expr(s.str.to_uppercase(), STREET_STEPS).str.strip_chars(_STREET_STRIP)
+    )
+    fixed = pl.DataFrame({"s": fold_series(street.filter(dirty))}).select(rewrite).to_series()
+    return patch_rows(street.str.to_uppercase(), dirty, fixed)
+
+
 def _parse_streets(street: pl.Series) -> pl.DataFrame:
     """Parse a series of street lines into the six address columns."""
-    folded = fold_series(street)
     s = pl.col("s")
     # Materialise each stage so no regex runs twice (struct fields would re-run it).
     frame = (
-        pl.DataFrame({"s": folded})
-        .select(
-            empty_to_null(
-                steps_expr(s.str.to_uppercase(), STREET_STEPS).str.strip_chars(_STREET_STRIP)
-            ).alias("s")
-        )
+        pl.DataFrame({"s": clean_streets(street)})
         .with_columns(
             s.str.extract(PO_BOX_PATTERN, 1).alias("po"),
             s.str.extract_groups(STREET_PATTERN).alias("parts"),

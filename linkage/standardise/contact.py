@@ -15,7 +15,7 @@ import re
 import phonenumbers
 import polars as pl
 
-from linkage.standardise._text import as_text, empty_to_null, fold, map_distinct
+from linkage.standardise._text import as_text, empty_to_null, fold, map_distinct, patch_rows
 
 # Fast-path domain: separators removed, an AU prefix and a 9-digit national
 # number that can only be a fixed line or a mobile (those start with 2-4, 7, 8).
@@ -86,6 +86,7 @@ _EMAIL_RE = re.compile(EMAIL_PATTERN)
 _EMAIL_SPACE = " \t\r\n"
 _NON_ID = r"[^A-Za-z0-9]+"
 _NON_ID_RE = re.compile(_NON_ID)
+_ID_DIRTY = r"^$|[^A-Z0-9]"  # values identifier_expr changes
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 
 SEX_CODES: dict[str, str] = {
@@ -191,8 +192,15 @@ def identifier_expr(column: str) -> pl.Expr:
 
 
 def identifier_column(series: pl.Series, name: str) -> pl.Series:
-    """``<name>_std`` for an identifier series (vectorised)."""
-    return pl.DataFrame({name: as_text(series)}).select(identifier_expr(name)).to_series()
+    """``<name>_std`` for an identifier series (vectorised).
+
+    Identifiers are mostly clean already (upper-case letters and digits), so
+    only the other values go through :func:`identifier_expr`.
+    """
+    text = as_text(series).rename(name)
+    dirty = text.str.contains(_ID_DIRTY).fill_null(value=False)
+    fixed = pl.DataFrame({name: text.filter(dirty)}).select(identifier_expr(name)).to_series()
+    return patch_rows(text, dirty, fixed).alias(f"{name}_std")
 
 
 def standardise_sex(value: str | None) -> str | None:

@@ -11,6 +11,8 @@ from linkage.standardise.addresses import (
     ADDRESS_COLUMNS,
     address_columns,
     address_parts,
+    clean_street,
+    clean_streets,
     postcode_column,
     standardise_postcode,
     standardise_state,
@@ -117,6 +119,26 @@ _street_text = st.one_of(
 def test_polars_address_path_equals_python_path(raws: list[str | None]) -> None:
     frame = pl.DataFrame(address_columns(pl.Series(raws, dtype=pl.Utf8)))
     assert frame.rows() == [address_parts(r) for r in raws]
+
+
+_tidy_word = st.text(alphabet="ab09/-", min_size=1, max_size=5)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            _street_text,
+            st.lists(_tidy_word, min_size=1, max_size=4).map(" ".join),
+            st.lists(_tidy_word, min_size=1, max_size=4).map("  ".join),
+        ),
+        max_size=20,
+    )
+)
+def test_clean_streets_equals_clean_street(raws: list[str | None]) -> None:
+    out = clean_streets(pl.Series(raws, dtype=pl.Utf8)).to_list()
+    assert out == [clean_street(r) for r in raws]
 
 
 @settings(deadline=None)

@@ -174,7 +174,17 @@ def test_standardise_identifier(raw: str, expected: str | None) -> None:
 
 
 @settings(deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(max_size=10)), max_size=20))
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=10),
+            st.text(alphabet="AZ09az- ", max_size=6),
+            st.text(alphabet="ABC0129", min_size=1, max_size=6),
+        ),
+        max_size=20,
+    )
+)
 def test_polars_identifier_equals_per_value_and_is_idempotent(raws: list[str | None]) -> None:
     out = identifier_column(pl.Series(raws, dtype=pl.Utf8), "id_x").to_list()
     assert out == [standardise_identifier(r) for r in raws]
