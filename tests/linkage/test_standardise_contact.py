@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.standardise.contact import (
+    _SEPARATOR_CHARS,
+    PHONE_SEPARATORS,
     email_column,
     identifier_column,
     phone_column,
@@ -196,3 +200,8 @@ def test_polars_identifier_equals_per_value_and_is_idempotent(raws: list[str | N
 def test_sex_never_raises_and_is_idempotent(text: str) -> None:
     once = standardise_sex(text)
     assert standardise_sex(once) == once
+
+
+def test_separator_characters_are_the_separator_pattern() -> None:
+    matching = {chr(i) for i in range(0x110000) if re.fullmatch(PHONE_SEPARATORS, chr(i))}
+    assert matching == set(_SEPARATOR_CHARS)
