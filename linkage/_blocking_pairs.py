@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ U64Array = npt.NDArray[np.uint64]
 RulePairs = tuple["U32Array", "U32Array"]
 Key = pl.Expr | KeyVariants
 _LIMIT = 1 << 62
+_UNION_CHUNK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -259,20 +260,23 @@ def union(
         start += len(lft)
         del lft, rgt
     packed.sort()
-    rule: npt.NDArray[np.integer[Any]]
-    if bits <= 8:
-        rule = packed.astype(np.uint8)  # the low byte (integer casts wrap), then the rule bits
-        rule &= (1 << bits) - 1
-    else:
-        rule = packed & ((1 << bits) - 1)
-    packed >>= bits  # now pairs, sorted, each run's first from its first rule
-    step = np.empty(len(packed), dtype=bool)
-    step[:1] = True
-    np.not_equal(packed[1:], packed[:-1], out=step[1:])
-    new_counts = np.bincount(rule[step], minlength=n_rules).astype(np.int64)
-    firsts = packed[step]
-    left = (firsts >> row_bits).astype(np.uint32)
-    right = (firsts & ((1 << row_bits) - 1)).astype(np.uint32)
+    # pairs are the values without their rule bits; a run's first is from its first rule
+    new_counts = np.zeros(n_rules, dtype=np.int64)
+    lefts, rights = [], []
+    mask = (1 << bits) - 1
+    for begin in range(0, len(packed), _UNION_CHUNK):  # bounded temporaries
+        values = packed[begin : begin + _UNION_CHUNK]
+        pairs = values >> bits
+        step = np.empty(len(pairs), dtype=bool)
+        step[0] = begin == 0 or (int(packed[begin - 1]) >> bits) != int(pairs[0])
+        np.not_equal(pairs[1:], pairs[:-1], out=step[1:])
+        firsts = pairs[step]
+        new_counts += np.bincount(values[step] & mask, minlength=n_rules)
+        lefts.append((firsts >> row_bits).astype(np.uint32))
+        rights.append((firsts & ((1 << row_bits) - 1)).astype(np.uint32))
+    del packed
+    left = np.concatenate(lefts) if lefts else np.empty(0, np.uint32)
+    right = np.concatenate(rights) if rights else np.empty(0, np.uint32)
     return left, right, counts, new_counts
 
 

@@ -21,7 +21,7 @@ that is how weak keys (a surname and a suburb) earn their place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -264,13 +264,19 @@ def generate_pairs(
     checks = list({c.name: c for rule in settings.rules for c in rule.checks}.values())
     coded = encode_rules(frame, settings.rules, checks)
     context = rule_context(frame, settings.rules, checks, coded[len(settings.rules) :])
-    coded = coded[: len(settings.rules)]
+    del coded[len(settings.rules) :]
 
     def pairs_of(item: tuple[BlockingRule, list[list[Coded]]]) -> tuple[RulePairs, RuleBlocks]:
         rule, keys = item
         return _rule_pairs(frame, rule, keys, settings, agency, context)
 
-    done = parallel_map(pairs_of, zip(settings.rules, coded, strict=True), frame.height)
+    def taken() -> Iterator[tuple[BlockingRule, list[list[Coded]]]]:
+        """Rules with their codes, let go as handed out: a key's codes are freed after
+        the last rule that uses them (the checks' codes stay in ``context``)."""
+        for rule in settings.rules:
+            yield rule, coded.pop(0)
+
+    done = parallel_map(pairs_of, taken(), frame.height)
     per_rule = [pairs for pairs, _ in done]
     capped = [
         CappedBlock(rule=rule.name, key=text, size=int(size))

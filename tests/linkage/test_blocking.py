@@ -372,6 +372,10 @@ def test_union_by_packing_and_by_lexsort_agree(rules: list[list[tuple[int, int]]
     sorted_ = _blocking_pairs._union_lexsort(per_rule)
     for got, want in zip(packed, sorted_, strict=True):
         assert got.tolist() == want.tolist()
+    with patch.object(_blocking_pairs, "_UNION_CHUNK", 3):  # runs across chunk boundaries
+        chunked = _blocking_pairs.union(list(per_rule), 9)
+    for got, want in zip(chunked, sorted_, strict=True):
+        assert got.tolist() == want.tolist()
     seen: set[tuple[int, int]] = set()
     for i, r in enumerate(rules):
         pairs = {(min(a, b), max(a, b)) for a, b in r}
