@@ -114,12 +114,11 @@ def _distinct_value_columns(src: pl.DataFrame, today: dt.date | None) -> list[pl
 
 def _vectorised_columns(src: pl.DataFrame, frame: pl.DataFrame) -> list[pl.Series]:
     """Columns computed as polars expressions (high-cardinality inputs)."""
-    # One select, so polars runs these independent expressions in parallel.
-    exprs = [addresses.postcode_expr("postcode"), contact.email_expr("email")]
     return [
         *addresses.address_columns(src["street"]),
         contact.phone_column(src["phone"]),
-        *src.select(exprs).get_columns(),
+        addresses.postcode_column(src["postcode"]),
+        contact.email_column(src["email"]),
         *(contact.identifier_column(frame[c], c) for c in _identifier_columns(frame.columns)),
     ]
 

@@ -260,5 +260,11 @@ def postcode_expr(column: str) -> pl.Expr:
 
 
 def postcode_column(postcode: pl.Series) -> pl.Series:
-    """``postcode_std`` for a postcode series (vectorised)."""
-    return pl.DataFrame({"p": as_text(postcode)}).select(postcode_expr("p")).to_series()
+    """``postcode_std`` for a postcode series (vectorised).
+
+    Four digits are kept as they are; the other values go through :func:`postcode_expr`.
+    """
+    text = as_text(postcode).rename("p")
+    dirty = ~text.str.contains(r"^[0-9]{4}$").fill_null(value=True)
+    fixed = pl.DataFrame({"p": text.filter(dirty)}).select(postcode_expr("p")).to_series()
+    return patch_rows(text, dirty, fixed).alias("postcode_std")

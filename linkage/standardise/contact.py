@@ -84,6 +84,8 @@ _VALID_AU_RE = re.compile(PHONE_VALID_AU)
 
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 _EMAIL_RE = re.compile(EMAIL_PATTERN)
+# EMAIL_PATTERN in lower case: values standardise_email returns unchanged.
+_TIDY_EMAIL = r"^[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
 _EMAIL_SPACE = " \t\r\n"
 _NON_ID = r"[^A-Za-z0-9]+"
 _NON_ID_RE = re.compile(_NON_ID)
@@ -173,8 +175,15 @@ def email_expr(column: str) -> pl.Expr:
 
 
 def email_column(series: pl.Series) -> pl.Series:
-    """``email_std`` for an email series (vectorised)."""
-    return pl.DataFrame({"e": as_text(series)}).select(email_expr("e")).to_series()
+    """``email_std`` for an email series (vectorised).
+
+    Addresses already in lower case without spaces are kept as they are; the
+    others go through :func:`email_expr`.
+    """
+    text = as_text(series).rename("e")
+    dirty = ~text.str.contains(_TIDY_EMAIL).fill_null(value=True)
+    fixed = pl.DataFrame({"e": text.filter(dirty)}).select(email_expr("e")).to_series()
+    return patch_rows(text, dirty, fixed).alias("email_std")
 
 
 def standardise_identifier(value: str | None) -> str | None:
