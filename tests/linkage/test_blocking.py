@@ -342,7 +342,7 @@ def test_generate_pairs_matches_the_v1_implementation(
     assert new == old
     # v1 ordered equal-sized capped blocks arbitrarily and described a list-keyed block by
     # an arbitrary member: compare as sets, with keys only for scalar-keyed rules
-    lists = {"all_names", "two_lists"}
+    lists = {"all_names", "two_lists", "dob_sorted+name_sdx"}
 
     def described(blocks: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
         return sorted(
