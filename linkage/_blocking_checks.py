@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +29,7 @@ import polars as pl
 from linkage._blocking_pairs import RuleBlocks
 
 IntArray = npt.NDArray[np.int64]
-Codes = npt.NDArray[np.int32]
+Codes = npt.NDArray[np.signedinteger[Any]]
 U32Array = npt.NDArray[np.uint32]
 BoolArray = npt.NDArray[np.bool_]
 CHECK_CHUNK = 1 << 19

@@ -23,6 +23,7 @@ SEED = 0x5EED
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 _INT32_LIMIT = (1 << 31) - 1
+_SAMPLE = 4096
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,23 @@ def _drop_blank(coded: ColumnCodes) -> ColumnCodes:
 
 
 def codes_from_hashes(hashes: npt.NDArray[np.uint64]) -> tuple[Int32Array, int]:
-    """Dense ``int32`` codes of hashes (in order of first appearance) and their number.
+    """Dense ``int32`` codes of hashes and their number.
 
-    Arrow's hash-based ``dictionary_encode`` numbers them (several times
-    cheaper than sorting them).
+    Mostly repeated hashes are numbered by Arrow's hash-based
+    ``dictionary_encode`` (in order of first appearance); mostly distinct ones
+    (identifiers, phones, addresses) by a sort, twice as fast for them.
     """
+    sample = hashes[:: max(len(hashes) // _SAMPLE, 1)]
+    if len(hashes) >= _SAMPLE and len(distinct_sorted(sample)) > len(sample) // 2:
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        step = np.empty(len(ordered), dtype=bool)
+        step[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
+        del ordered
+        codes = np.empty(len(hashes), dtype=np.int32)
+        codes[order] = np.cumsum(step, dtype=np.int32) - 1
+        return codes, int(np.count_nonzero(step))
     # the system allocator: Arrow's default pool (mimalloc) keeps what it frees resident
     encoded = pc.dictionary_encode(
         pa.array(hashes, type=pa.uint64()), memory_pool=pa.system_memory_pool()

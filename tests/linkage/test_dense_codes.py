@@ -55,3 +55,21 @@ def test_a_hash_collision_falls_back_to_exact_codes() -> None:
         codes, k = dense_codes(pl.Series(values))
     assert k == 3
     assert codes[0] == codes[2] != codes[1] != codes[3] != codes[0]
+
+
+def test_mostly_distinct_text_is_numbered_exactly() -> None:
+    """Many distinct values take the sort path of the hash numbering."""
+    rng = np.random.default_rng(0)
+    values = [f"v{x}" for x in rng.integers(0, 20_000, 10_000)] + ["", " ", None, "v1"]
+    codes, k = dense_codes(pl.Series(values))
+    present = [v for v in values if v is not None and v.strip()]
+    assert k == len(set(present))
+    first: dict[str, int] = {}
+    for value, code in zip(values, codes.tolist(), strict=True):
+        if value is None or not value.strip():
+            assert code == -1
+        else:
+            assert first.setdefault(value, code) == code
+    assert len(set(first.values())) == len(first)
+    assert min(first.values()) >= 0
+    assert max(first.values()) < k
