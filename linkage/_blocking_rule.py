@@ -221,10 +221,8 @@ def rule_context(
     arrays = {
         c.name: [
             *(_narrow(forms[0].codes) for forms in k),
-            *(
-                _narrow(frame.select(e.cast(pl.Int32).fill_null(-1)).to_series().to_numpy())
-                for e in c.raw
-            ),
+            # raw values are computed on (yyyymmdd // 10000), so they keep int32
+            *(frame.select(e.cast(pl.Int32).fill_null(-1)).to_series().to_numpy() for e in c.raw),
         ]
         for c, k in zip(checks, coded, strict=True)
     }
