@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -133,28 +134,24 @@ def test_encode_strings_blank_is_missing_and_equal_values_share_codes() -> None:
     st.sampled_from([1, 2]),
 )
 def test_levenshtein_prefilter_matches_rapidfuzz(values: list[str | None], distance: int) -> None:
-    frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
-    comparison = Comparison("c", "c", [LevenshteinLevel(distance), ElseLevel()])
-    pairs = _all_pairs(len(values))
-    left = np.array([p[0] for p in pairs], dtype=np.uint32)
-    right = np.array([p[1] for p in pairs], dtype=np.uint32)
-    gamma = compare(frame, left, right, [comparison]).gamma[:, 0].tolist()
-    expected = []
-    for i, j in pairs:
-        a, b = values[i], values[j]
-        if not a or not a.strip() or not b or not b.strip():
-            expected.append(0)
-        else:
-            expected.append(1 if Levenshtein.distance(a, b) <= distance else 2)
-    assert gamma == expected
+    _assert_edit_level(
+        values, LevenshteinLevel(distance), lambda a, b: Levenshtein.distance(a, b) <= distance
+    )
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text("ab1", max_size=7)), min_size=2, max_size=12))
 def test_damerau_prefilter_matches_reference(values: list[str | None]) -> None:
     """The halves-and-middle-pair filter keeps every pair one edit or one swap apart."""
+    _assert_edit_level(values, DamerauLevenshteinLevel(1), lambda a, b: _osa(a, b) <= 1)
+
+
+def _assert_edit_level(
+    values: list[str | None], level: Any, within: Callable[[str, str], bool]
+) -> None:
+    """The batch level on every pair of ``values`` equals ``within`` (0 = a side missing)."""
     frame = pl.DataFrame({"c": values}, schema={"c": pl.Utf8})
-    comparison = Comparison("c", "c", [DamerauLevenshteinLevel(1), ElseLevel()])
+    comparison = Comparison("c", "c", [level, ElseLevel()])
     pairs = _all_pairs(len(values))
     left = np.array([p[0] for p in pairs], dtype=np.uint32)
     right = np.array([p[1] for p in pairs], dtype=np.uint32)
@@ -165,5 +162,5 @@ def test_damerau_prefilter_matches_reference(values: list[str | None]) -> None:
         if not a or not a.strip() or not b or not b.strip():
             expected.append(0)
         else:
-            expected.append(1 if _osa(a, b) <= 1 else 2)
+            expected.append(1 if within(a, b) else 2)
     assert gamma == expected
