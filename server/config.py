@@ -40,7 +40,7 @@ class ServerConfig:
     max_block_size: int = 1000
     max_workers: int = 16
     max_bulk_streams: int = 2
-    bulk_group_size: int = 2048
+    bulk_group_size: int = 256
     max_message_bytes: int = 4 * 1024 * 1024
     grace_seconds: float = 10.0
     default_max_results: int = 10

@@ -40,7 +40,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         index: MasterPersonIndex,
         *,
         max_bulk_streams: int = 2,
-        bulk_group_size: int = 2048,
+        bulk_group_size: int = 256,
         default_max_results: int = 10,
     ) -> None:
         self.index = index
