@@ -43,25 +43,9 @@ burst = 1000000
 
 def build(records: int, model: Path, tmp: Path) -> list[dict[str, Any]]:
     """Bootstrap a store + snapshot in ``tmp``; returns held-back records to query."""
-    import polars as pl
+    from bench_service import build_index
 
-    from linkage.bootstrap import bootstrap
-    from linkage.generate import generate
-    from linkage.model_scorer import ModelScorer
-    from linkage.resolver import MasterPersonIndex
-    from linkage.store import Store
-
-    frame = generate(records, seed=7)
-    clusters = frame.select("agency", "record_id", pl.col("true_person_id").alias("person_id"))
-    held = frame.tail(min(2_000, records // 10))
-    mpi = MasterPersonIndex(
-        Store(tmp / "mpi.sqlite", synchronous="NORMAL"),
-        ModelScorer.from_json(model),
-        snapshot_path=tmp / "mpi.sqlite.snapshot",
-    )
-    bootstrap(mpi, frame.head(frame.height - held.height).drop("true_person_id"), clusters)
-    mpi.save_snapshot()
-    mpi.store.close()
+    held = build_index(records, 7, model, tmp, min(2_000, records // 10))
     keys = ("given_name", "family_name", "dob", "suburb", "postcode", "phone")
     return [
         {k: str(r[k]) for k in keys if r.get(k) not in (None, "")}

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any]]:
-    """Bootstrap a store + snapshot; returns some held-back records to query and upsert."""
+def build_index(records: int, seed: int, model: Path, tmp: Path, held_back: int) -> Any:
+    """Bootstrap a store + snapshot in ``tmp`` from generated records (identities from
+    the truth column), all but the last ``held_back``; returns those held back."""
     import polars as pl
 
     from linkage.bootstrap import bootstrap
@@ -42,7 +43,7 @@ def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any
 
     frame = generate(records, seed=seed)
     clusters = frame.select("agency", "record_id", pl.col("true_person_id").alias("person_id"))
-    held = frame.tail(min(20_000, records // 10))
+    held = frame.tail(held_back)
     mpi = MasterPersonIndex(
         Store(tmp / "mpi.sqlite", synchronous="NORMAL"),
         ModelScorer.from_json(model),
@@ -51,6 +52,12 @@ def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any
     bootstrap(mpi, frame.head(frame.height - held.height).drop("true_person_id"), clusters)
     mpi.save_snapshot()
     mpi.store.close()
+    return held
+
+
+def build(records: int, seed: int, model: Path, tmp: Path) -> list[dict[str, Any]]:
+    """Bootstrap a store + snapshot; returns some held-back records to query and upsert."""
+    held = build_index(records, seed, model, tmp, min(20_000, records // 10))
     searchable = ("given_name", "family_name", "dob", "phone", "email")
     return [
         {k: v for k, v in r.items() if v not in (None, "", []) and k != "true_person_id"}

@@ -92,12 +92,7 @@ def prepare_candidates(
         InvalidInputError: a column's length differs from the others' or its type is not
             comparable.
     """
-    if isinstance(candidates, pl.DataFrame):
-        n = candidates.height
-        source: Mapping[str, Any] = {c: candidates.get_column(c) for c in candidates.columns}
-    else:
-        source = candidates
-        n = len(np.asarray(next(iter(source.values())))) if source else 0
+    source, n = _columns_of(candidates)
     values: dict[str, list[Any]] = {}
     for comparison in comparisons:
         for name in comparison.columns():
@@ -214,12 +209,7 @@ def compare_one_generic(
     term_frequencies: Mapping[str, Mapping[Any, float]] | None = None,
 ) -> ComparisonVectors:
     """:func:`compare_one` through the levels' table path (any level type)."""
-    if isinstance(candidates, pl.DataFrame):
-        n = candidates.height
-        source: Mapping[str, Any] = {c: candidates.get_column(c) for c in candidates.columns}
-    else:
-        source = candidates
-        n = len(np.asarray(next(iter(source.values())))) if source else 0
+    source, n = _columns_of(candidates)
     columns: dict[str, Column] = {}
     for comparison in comparisons:
         for name in comparison.columns():
@@ -256,3 +246,13 @@ def compare_one_generic(
             frequency = frequencies.get(value, np.nan) if value is not None else np.nan
             tf[comparison.name] = np.where(gamma[:, j] == 1, frequency, np.nan).astype(np.float32)
     return ComparisonVectors(gamma=gamma, tf=tf, names=tuple(c.name for c in comparisons))
+
+
+def _columns_of(
+    candidates: pl.DataFrame | Mapping[str, npt.ArrayLike],
+) -> tuple[Mapping[str, Any], int]:
+    """The candidates' columns by name, and how many candidates there are."""
+    if isinstance(candidates, pl.DataFrame):
+        return {c: candidates.get_column(c) for c in candidates.columns}, candidates.height
+    n = len(np.asarray(next(iter(candidates.values())))) if candidates else 0
+    return candidates, n
