@@ -33,8 +33,9 @@ import numpy.typing as npt
 
 from linkage.errors import InvalidInputError
 from linkage.model import _estimation as est
-from linkage.model._patterns import check_gamma, distinct_patterns
+from linkage.model._patterns import check_gamma, distinct_patterns, merge_patterns
 from linkage.model._scoring import match_probability, probability_to_weight
+from linkage.model._training import fit_em_patterns
 
 if TYPE_CHECKING:
     from linkage.model._fellegi_sunter import FellegiSunterModel
@@ -75,20 +76,31 @@ def fit_em_sessions(
     if unknown:
         msg = f"training sessions name unknown comparisons {unknown}"
         raise InvalidInputError(msg, field="sessions")
+    # EM and the prior need only the distinct patterns: a session's pairs are those of
+    # some patterns (the mask reads levels), so its patterns are merged, not recounted
+    patterns, counts = distinct_patterns(checked, model.n_levels)
     sums = [np.zeros(n) for n in model.n_levels]
     seen = np.zeros(len(names))
     stats = []
     for session in sessions:
-        selected = session.mask(checked, names)
-        if selected.sum() < MIN_SESSION_PAIRS:
-            stats.append({"fields": list(session.fields), "pairs": int(selected.sum())})
+        selected = session.mask(patterns, names)
+        n_selected = int(counts[selected].sum())
+        if n_selected < MIN_SESSION_PAIRS:
+            stats.append({"fields": list(session.fields), "pairs": n_selected})
             continue
-        sub = checked[selected]
+        sub = patterns[selected]
         fixed = [names.index(f) for f in session.fields]
         sub[:, fixed] = 0
+        sub_patterns, sub_counts = merge_patterns(sub, counts[selected], model.n_levels)
         random_u = model.u
-        model.fit_em(
-            sub, max_iter=max_iter, tol=tol, fix_u=False, u_pseudo_pairs=SESSION_U_PSEUDO_PAIRS
+        fit_em_patterns(
+            model,
+            sub_patterns,
+            sub_counts,
+            max_iter=max_iter,
+            tol=tol,
+            fix_u=False,
+            u_pseudo_pairs=SESSION_U_PSEUDO_PAIRS,
         )
         model.u = random_u
         assert model.m is not None
@@ -99,7 +111,7 @@ def fit_em_sessions(
         stats.append(
             {
                 "fields": list(session.fields),
-                "pairs": int(selected.sum()),
+                "pairs": n_selected,
                 **{k: model.training_stats["em"][k] for k in ("iterations", "converged")},
             }
         )
@@ -111,12 +123,14 @@ def fit_em_sessions(
         est.clip_distribution(s / k) if k else m0
         for s, k, m0 in zip(sums, seen, start_m, strict=True)
     ]
-    model.prior = fit_prior(model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol)
+    model.prior = fit_prior(
+        model, patterns, counts, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol
+    )
     corrected = u_without_matches(model)
     if corrected is not None:
         model.u = corrected
         model.prior = fit_prior(
-            model, checked, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol
+            model, patterns, counts, n_total_pairs=n_total_pairs, max_iter=max_iter, tol=tol
         )
     model.training_stats["em_sessions"] = {
         "sessions": stats,
@@ -151,16 +165,20 @@ def u_without_matches(model: FellegiSunterModel) -> list[npt.NDArray[np.float64]
 
 def fit_prior(
     model: FellegiSunterModel,
-    gamma: npt.NDArray[np.uint8],
+    patterns: npt.NDArray[np.uint8],
+    counts: npt.NDArray[np.int64],
     *,
     n_total_pairs: int,
     max_iter: int,
     tol: float,
 ) -> float:
-    """λ by EM with m and u held: expected matches among the candidates over all pairs."""
-    patterns, counts = distinct_patterns(gamma, model.n_levels)
+    """λ by EM with m and u held: expected matches among the candidates over all pairs.
+
+    ``patterns`` and ``counts``: the candidates' distinct patterns (`distinct_patterns`).
+    """
     evidence = model.match_weight(patterns) - model.prior_weight
-    prior: float = max(float(model.prior or 0.5) * gamma.shape[0] / n_total_pairs, est.PROB_FLOOR)
+    n_pairs = int(counts.sum())
+    prior: float = max(float(model.prior or 0.5) * n_pairs / n_total_pairs, est.PROB_FLOOR)
     for _ in range(max_iter):
         posterior = match_probability(evidence + probability_to_weight(prior))
         new = float(

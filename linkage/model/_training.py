@@ -84,6 +84,39 @@ def fit_em(
     if checked.shape[0] == 0:
         raise InvalidInputError("gamma has no rows", field="gamma")
     patterns, counts = distinct_patterns(checked, model.n_levels)
+    return fit_em_patterns(
+        model,
+        patterns,
+        counts,
+        max_iter=max_iter,
+        tol=tol,
+        fix_u=fix_u,
+        n_total_pairs=n_total_pairs,
+        u_pseudo_pairs=u_pseudo_pairs,
+        started=started,
+    )
+
+
+def fit_em_patterns(
+    model: FellegiSunterModel,
+    patterns: npt.NDArray[np.uint8],
+    counts: npt.NDArray[np.int64],
+    *,
+    max_iter: int,
+    tol: float,
+    fix_u: bool,
+    n_total_pairs: int | None = None,
+    u_pseudo_pairs: float = 0.0,
+    started: float | None = None,
+) -> FellegiSunterModel:
+    """`fit_em` on the distinct patterns of a gamma (`distinct_patterns`) and their counts."""
+    started = time.perf_counter() if started is None else started
+    if fix_u and model.u is None:
+        msg = "u has not been estimated: call estimate_u first, or fit_em(..., fix_u=False)"
+        raise ModelNotFittedError(msg)
+    n_pairs = int(counts.sum())
+    if n_pairs == 0:
+        raise InvalidInputError("gamma has no rows", field="gamma")
     if model.u is None:
         # Candidate pairs are mostly non-matches: their level shares start u.
         shares = est.level_counts(patterns, model.n_levels, counts.astype(np.float64))
@@ -95,10 +128,10 @@ def fit_em(
         est.raise_exact_m(mj, uj)
     prior0 = est.initial_prior(patterns, counts, m0, u0)
     if n_total_pairs is not None:
-        if n_total_pairs < checked.shape[0]:
+        if n_total_pairs < n_pairs:
             msg = f"n_total_pairs ({n_total_pairs}) is below the number of pairs given"
             raise InvalidInputError(msg, field="n_total_pairs")
-        prior0 = max(prior0 * checked.shape[0] / n_total_pairs, est.PROB_FLOOR)
+        prior0 = max(prior0 * n_pairs / n_total_pairs, est.PROB_FLOOR)
     result = est.run_em(
         patterns,
         counts,
@@ -114,7 +147,7 @@ def fit_em(
     model.m, model.u, model.prior = result.m, result.u, result.prior
     model.trained_at = _now()
     model.training_stats["em"] = {
-        "n_pairs": int(checked.shape[0]),
+        "n_pairs": n_pairs,
         "n_total_pairs": n_total_pairs,
         "n_patterns": int(patterns.shape[0]),
         "fix_u": fix_u,

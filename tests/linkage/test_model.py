@@ -22,6 +22,7 @@ from linkage.model import (
     distinct_patterns,
     match_probability,
 )
+from linkage.model._patterns import merge_patterns
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -570,3 +571,32 @@ def test_for_comparisons_builds_from_comparison_objects() -> None:
     assert model.n_levels == [3, 2]
     assert model.tf_comparisons == ["given"]
     assert model.match_threshold == 0.8
+
+
+@pytest.mark.parametrize(
+    "n_levels",
+    [
+        pytest.param([3, 4, 5], id="uint32-key"),
+        pytest.param([256] * 8, id="uint64-key"),
+        pytest.param([256] * 12, id="several-keys"),
+    ],
+)
+def test_merge_patterns_equals_distinct_patterns_of_the_pairs(n_levels: list[int]) -> None:
+    # a session's patterns: some rows of gamma's patterns with a column set to 0, merged
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 3, size=(70_000, len(n_levels)))  # > one pack block of rows
+    gamma = (base * (np.array(n_levels) - 1) // 2).astype(np.uint8)
+    patterns, counts = distinct_patterns(gamma, n_levels)
+    assert {tuple(int(x) for x in r): int(c) for r, c in zip(patterns, counts, strict=True)} == (
+        _reference_patterns(gamma)
+    )
+    keep = patterns[:, 1] != 0
+    sub = patterns[keep]
+    sub[:, 0] = 0
+    merged, merged_counts = merge_patterns(sub, counts[keep], n_levels)
+    rows = gamma[gamma[:, 1] != 0]
+    rows[:, 0] = 0
+    expected, expected_counts = distinct_patterns(rows, n_levels)
+    np.testing.assert_array_equal(merged, expected)
+    np.testing.assert_array_equal(merged_counts, expected_counts)
+    assert merged_counts.dtype == np.int64
