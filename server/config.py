@@ -58,6 +58,7 @@ class ServerConfig:
     audit_key_path: str = ""  # optional HMAC key file for the audit chain
     max_field_chars: int = 256  # longest string field accepted in a request
     max_repeated_items: int = 64  # most aliases / identifiers in one person
+    max_batch_records: int = 1000  # most records in one UpsertRecords item (governed)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -166,7 +167,7 @@ def _check_security(config: ServerConfig) -> None:
     if config.security == "mtls" and not config.tls_client_ca:
         msg = 'security = "mtls" needs tls_client_ca (the CA that signs client certificates)'
         raise ConfigError(msg)
-    for name in ("max_field_chars", "max_repeated_items"):
+    for name in ("max_field_chars", "max_repeated_items", "max_batch_records"):
         if getattr(config, name) < 1:
             msg = f"{name} must be at least 1"
             raise ConfigError(msg)

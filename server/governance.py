@@ -4,7 +4,8 @@
 Each call, in order:
 
 1. request limits: every string at most ``max_field_chars``, every repeated
-   or map field at most ``max_repeated_items`` (INVALID_ARGUMENT);
+   or map field at most ``max_repeated_items``, a stream item's batch at most
+   ``max_batch_records`` records, each checked on its own (INVALID_ARGUMENT);
 2. the principal (:mod:`server.auth`), UNAUTHENTICATED / PERMISSION_DENIED;
 3. purpose of use (``x-purpose`` metadata, one of :data:`linkage.policy.PURPOSES`)
    and requesting practitioner (``x-practitioner``), then the permission and
@@ -13,7 +14,8 @@ Each call, in order:
 5. the plain servicer; then GetRecord answers are minimised to the fields the
    principal may receive, never a protected field;
 6. one audit entry, allowed or refused, durable before the reply (streams:
-   one entry per streamed item, plus one for the call when it is refused or fails).
+   one entry per streamed item, one per record of a batch, plus one for the call
+   when it is refused or fails).
 """
 
 from __future__ import annotations
@@ -53,12 +55,18 @@ class Touched:
 
 @dataclass(frozen=True)
 class Rule:
-    """How to govern one rpc: its permission and what its messages touch."""
+    """How to govern one rpc: its permission and what its messages touch.
+
+    A stream item may carry a batch (the repeated field ``batch``): its records are
+    limit-checked one by one, and ``parts`` splits an answer into its audited entries.
+    """
 
     permission: str
     agencies: Callable[[Any], list[str]] = lambda request: []
     touched_in: Callable[[Any], Touched] = lambda request: Touched()
     touched_out: Callable[[Any], Touched] = lambda response: Touched(count=1)
+    batch: str = ""
+    parts: Callable[[Any], list[Any]] = lambda response: [response]
 
 
 @dataclass
@@ -74,9 +82,16 @@ def _ref(ref: pb.RecordRef) -> str:
     return f"{ref.agency}/{ref.record_id}"
 
 
-def check_limits(message: Any, max_chars: int, max_items: int, path: str = "") -> None:
-    """Refuse (InvalidInputError naming the field) over-long strings and over-full lists."""
+def check_limits(
+    message: Any, max_chars: int, max_items: int, path: str = "", skip: str = ""
+) -> None:
+    """Refuse (InvalidInputError naming the field) over-long strings and over-full lists.
+
+    The field named ``skip`` (a batch, checked record by record) is left out.
+    """
     for descriptor, value in message.ListFields():
+        if descriptor.name == skip:
+            continue
         name = path + descriptor.name
         if descriptor.is_repeated:
             if len(value) > max_items:
@@ -86,6 +101,18 @@ def check_limits(message: Any, max_chars: int, max_items: int, path: str = "") -
                 _check_value(item, name, max_chars, max_items)
         else:
             _check_value(value, name, max_chars, max_items)
+
+
+def check_item_limits(item: Any, rule: Rule, config: ServerConfig) -> None:
+    """:func:`check_limits` of a stream item; a batch by its length and record by record."""
+    chars, items = config.max_field_chars, config.max_repeated_items
+    batch = getattr(item, rule.batch) if rule.batch else ()
+    if len(batch) > config.max_batch_records:
+        msg = f"{rule.batch} has more than {config.max_batch_records} records"
+        raise InvalidInputError(msg, field=rule.batch)
+    check_limits(item, chars, items, skip=rule.batch)
+    for i, record in enumerate(batch):
+        check_limits(record, chars, items, f"{rule.batch}[{i}].")
 
 
 def _is_map(descriptor: Any) -> bool:
@@ -199,7 +226,7 @@ class Governance:
 
         def checked() -> Iterator[Any]:
             for item in requests:
-                check_limits(item, self.config.max_field_chars, self.config.max_repeated_items)
+                check_item_limits(item, item_rule, self.config)
                 for agency in item_rule.agencies(item):
                     if not principal.may_touch(agency):
                         msg = f"principal {principal.name!r} may not write records of {agency!r}"
@@ -210,9 +237,10 @@ class Governance:
             for burst in _bursts(handler(checked())):
                 events = []
                 for response in burst:
-                    touched = item_rule.touched_out(response)
-                    outcome = response.error.code if response.HasField("error") else "OK"
-                    events.append(self.event(caller, method, outcome or "OK", touched))
+                    for part in item_rule.parts(response):  # each record of a batch
+                        touched = item_rule.touched_out(part)
+                        outcome = part.error.code if part.HasField("error") else "OK"
+                        events.append(self.event(caller, method, outcome or "OK", touched))
                 self.audit.append_many(events)
                 yield from burst
         except BaseException as exc:
@@ -294,8 +322,14 @@ _UPSERT = Rule(
 )
 _UPSERT_ITEM = Rule(
     "upsert",
-    agencies=lambda r: [r.record.ref.agency],
+    # a batch's agencies, and the single record's (also when both are set: refused later)
+    agencies=lambda r: [
+        *([r.record.ref.agency] if r.HasField("record") or not r.records else []),
+        *(x.ref.agency for x in r.records),
+    ],
     touched_out=lambda r: _UPSERT.touched_out(r.result) if r.HasField("result") else Touched(),
+    batch="records",
+    parts=lambda r: list(r.results) or [r],
 )
 _DELETE = Rule(
     "delete",

@@ -6,7 +6,6 @@ No matching logic lives here. Errors become status codes in :mod:`server.errors`
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,14 +14,13 @@ import grpc
 
 from linkage.errors import InvalidInputError, LinkageError, ModelNotFittedError
 from linkage.resolver import MasterPersonIndex
-from linkage.resolver_types import UpsertResult
 from server import converters as conv
-from server.errors import code_name, handle_errors, handle_stream_errors, invalid
+from server.bulk import BulkPacer, item_error, upsert_stream
+from server.errors import handle_errors, handle_stream_errors, invalid
 from server.gen.linkage.v1 import linkage_pb2 as pb
 from server.gen.linkage.v1 import linkage_pb2_grpc as pb_grpc
 
 log = logging.getLogger("server")
-_END = object()
 
 
 class LinkageServicer(pb_grpc.LinkageServiceServicer):
@@ -31,7 +29,11 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
     Args:
         index: the master person index.
         max_bulk_streams: concurrent bulk streams allowed (the rest keep real-time capacity).
-        bulk_group_size: UpsertRecords items per group commit.
+        bulk_group_size: UpsertRecords records per group commit while real-time calls
+            are being served.
+        bulk_group_size_quiet: records per group commit while none are (larger groups cost
+            less per record but keep real-time calls waiting longer); default 8 times
+            ``bulk_group_size``.
         default_max_results: Resolve's max_results when the request leaves it 0.
     """
 
@@ -41,15 +43,18 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         *,
         max_bulk_streams: int = 2,
         bulk_group_size: int = 256,
+        bulk_group_size_quiet: int | None = None,
         default_max_results: int = 10,
     ) -> None:
         self.index = index
         self.bulk_slots = threading.BoundedSemaphore(max_bulk_streams)
         self.bulk_group_size = bulk_group_size
+        self.pacer = BulkPacer(bulk_group_size, bulk_group_size_quiet or 8 * bulk_group_size)
         self.default_max_results = default_max_results
 
     # Resolve ---------------------------------------------------------------
     def _resolve(self, request: pb.ResolveRequest) -> pb.ResolveResponse:
+        self.pacer.realtime()
         if request.min_probability < 0 or request.min_probability > 1:
             raise invalid("min_probability must be between 0 and 1", "min_probability")
         matches = self.index.resolve(
@@ -80,7 +85,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
                     raise
                 except LinkageError as exc:
                     yield pb.ResolveStreamResponse(
-                        request_id=item.request_id, error=_item_error(exc)
+                        request_id=item.request_id, error=item_error(exc)
                     )
                     continue
                 yield pb.ResolveStreamResponse(request_id=item.request_id, result=result)
@@ -88,6 +93,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
     # Upsert ------------------------------------------------------------------
     @handle_errors(prefix="record.")
     def UpsertRecord(self, request: pb.UpsertRecordRequest, context: grpc.ServicerContext) -> Any:
+        self.pacer.realtime()
         result = self.index.upsert(conv.record_from_proto(request.record))
         return conv.upsert_to_proto(result)
 
@@ -98,36 +104,12 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         if self.index.scorer is None:
             raise ModelNotFittedError("no trained model is loaded")
         with self._bulk_slot():
-            for group in _groups(request_iterator, self.bulk_group_size):
-                if not context.is_active():
-                    return
-                converted: list[dict[str, Any] | LinkageError] = []
-                for item in group:
-                    try:
-                        converted.append(conv.record_from_proto(item.record))
-                    except LinkageError as exc:
-                        converted.append(exc)
-                # one durable commit for the group, linked as one by one would be
-                linked = iter(
-                    self.index.upsert_many([c for c in converted if not isinstance(c, Exception)])
-                )
-                outcomes: list[UpsertResult | LinkageError] = [
-                    c if isinstance(c, LinkageError) else next(linked) for c in converted
-                ]
-                # committed: only now acknowledge
-                for item, outcome in zip(group, outcomes, strict=True):
-                    if isinstance(outcome, LinkageError):
-                        yield pb.UpsertRecordsResponse(
-                            request_id=item.request_id, error=_item_error(outcome, "record.")
-                        )
-                    else:
-                        yield pb.UpsertRecordsResponse(
-                            request_id=item.request_id, result=conv.upsert_to_proto(outcome)
-                        )
+            yield from upsert_stream(self.index, request_iterator, context, self.pacer)
 
     # Records and people ------------------------------------------------------------
     @handle_errors()
     def DeleteRecord(self, request: pb.DeleteRecordRequest, context: grpc.ServicerContext) -> Any:
+        self.pacer.realtime()
         agency, record_id = _key(request.ref)
         person_id, removed, split = self.index.delete(agency, record_id)
         return pb.DeleteRecordResponse(
@@ -136,10 +118,12 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
 
     @handle_errors()
     def GetRecord(self, request: pb.GetRecordRequest, context: grpc.ServicerContext) -> Any:
+        self.pacer.realtime()
         return conv.stored_record_to_proto(self.index.get_record(*_key(request.ref)))
 
     @handle_errors()
     def GetPerson(self, request: pb.GetPersonRequest, context: grpc.ServicerContext) -> Any:
+        self.pacer.realtime()
         if not request.person_id:
             raise invalid("person_id is required", "person_id")
         person = self.index.get_person(request.person_id)
@@ -147,6 +131,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
 
     @handle_errors()
     def ExplainMatch(self, request: pb.ExplainMatchRequest, context: grpc.ServicerContext) -> Any:
+        self.pacer.realtime()
         left: dict[str, Any] | tuple[str, str]
         right: str | tuple[str, str]
         match request.WhichOneof("left"):
@@ -197,45 +182,3 @@ def _key(message: pb.RecordRef, prefix: str = "ref.") -> tuple[str, str]:
     if not message.record_id:
         raise InvalidInputError("record_id is required", field=prefix + "record_id")
     return message.agency, message.record_id
-
-
-def _item_error(exc: LinkageError, prefix: str = "") -> pb.ItemError:
-    field = getattr(exc, "field", None) or ""
-    if field in ("agency", "record_id"):
-        field = f"{prefix}ref.{field}"
-    return pb.ItemError(code=code_name(exc), message=str(exc), field=field)
-
-
-def _groups(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    """Group a request stream: whatever has arrived (up to ``size``) without waiting for more."""
-    inbox: queue.Queue[Any] = queue.Queue(maxsize=4 * size)
-    failure: list[BaseException] = []
-
-    def pump() -> None:
-        try:
-            for item in items:
-                inbox.put(item)
-        except BaseException as exc:  # the client cancelled or the stream broke
-            failure.append(exc)
-        finally:
-            inbox.put(_END)
-
-    threading.Thread(target=pump, name="bulk-reader", daemon=True).start()
-    done = False
-    while not done:
-        first = inbox.get()
-        if first is _END:
-            break
-        group = [first]
-        while len(group) < size:
-            try:
-                item = inbox.get_nowait()
-            except queue.Empty:
-                break
-            if item is _END:
-                done = True
-                break
-            group.append(item)
-        yield group
-    if failure and not isinstance(failure[0], grpc.RpcError):
-        raise failure[0]

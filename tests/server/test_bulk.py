@@ -82,19 +82,52 @@ def test_bulk_stream_links_as_single_upserts_with_the_trained_model(tmp_path: Pa
                 expected.append(exc.code())
     finally:
         stop(one)
-    bulk = served_with("bulk", bulk_group_size=64)
-    try:
-        requests = [
-            pb.UpsertRecordsRequest(request_id=str(i), record=r) for i, r in enumerate(records)
-        ]
-        replies = list(bulk.stub.UpsertRecords(iter(requests)))
-    finally:
-        stop(bulk)
-    assert [r.request_id for r in replies] == [str(i) for i in range(len(records))]
-    for reply, want in zip(replies, expected, strict=True):
-        if isinstance(want, grpc.StatusCode):
-            assert reply.error.code == want.name
+    # one record per message, then batches (one over the group size, so several commits
+    # answer it) mixed with single records
+    single = [pb.UpsertRecordsRequest(request_id=str(i), record=r) for i, r in enumerate(records)]
+    batched, position, sizes = [], 0, [5, 1, 70, 3, 100]
+    while position < len(records):
+        size = sizes[len(batched) % len(sizes)]
+        part = records[position : position + size]
+        if size == 1:
+            batched.append(pb.UpsertRecordsRequest(request_id=str(position), record=part[0]))
         else:
-            assert reply.result == want
-    outcomes = {r.result.outcome for r in replies if r.HasField("result")}
-    assert len(outcomes) >= 3  # new, matched and review at least
+            batched.append(pb.UpsertRecordsRequest(request_id=str(position), records=part))
+        position += size
+    for name, requests in [("single", single), ("batched", batched)]:
+        bulk = served_with(name, bulk_group_size=8)  # 64 records per commit alone
+        try:
+            replies = list(bulk.stub.UpsertRecords(iter(requests)))
+        finally:
+            stop(bulk)
+        assert [r.request_id for r in replies] == [r.request_id for r in requests]
+        answers = [part for reply in replies for part in (reply.results or [reply])]
+        assert len(answers) == len(expected)
+        for reply, want in zip(answers, expected, strict=True):
+            if isinstance(want, grpc.StatusCode):
+                assert reply.error.code == want.name
+            else:
+                assert reply.result == want
+        outcomes = {r.result.outcome for r in answers if r.HasField("result")}
+        assert len(outcomes) >= 3  # new, matched and review at least
+    assert replies[2].results[1].error.field == "records.ref.record_id"  # records[7]: no key
+
+
+def test_an_item_with_both_record_and_records_is_refused_alone(served: Served) -> None:
+    requests = [
+        pb.UpsertRecordsRequest(
+            request_id="both",
+            record=agency_record("police", "1", **ANN),
+            records=[agency_record("police", "2", **ANN)],
+        ),
+        pb.UpsertRecordsRequest(request_id="ok", records=[agency_record("police", "3", **ANN)]),
+    ]
+    both, ok = served.stub.UpsertRecords(iter(requests))
+    assert (both.error.code, both.error.field, list(both.results)) == (
+        "INVALID_ARGUMENT",
+        "records",
+        [],
+    )
+    assert ok.results[0].result.ref.record_id == "3"
+    store = served.parts.index.store
+    assert [store.get_record("police", r) is None for r in "123"] == [True, True, False]

@@ -240,3 +240,39 @@ def test_rate_limit_and_field_limits(tmp_path: Path, certs: Certs) -> None:
     finally:
         parts.server.stop(None).wait()
         parts.index.store.close()
+
+
+def test_stream_batches_are_checked_and_audited_record_by_record(
+    tmp_path: Path, certs: Certs
+) -> None:
+    parts = create_server(make_config(tmp_path, **certs.tls_config(), max_batch_records=80))
+    parts.server.start()
+    try:
+        police = as_(parts, certs, "police")
+        # more records than max_repeated_items (64): a batch is limited by max_batch_records
+        batch = [agency_record("police", f"R{i}", **ANN) for i in range(70)]
+        (reply,) = police.UpsertRecords(
+            iter([pb.UpsertRecordsRequest(request_id="1", records=batch)]),
+            metadata=ASSESS,
+            timeout=20,
+        )
+        assert [r.HasField("result") for r in reply.results] == [True] * 70
+        entries = list(parts.governance.audit.entries())  # type: ignore[union-attr]
+        assert [e.event.record_refs for e in entries] == [(f"police/R{i}",) for i in range(70)]
+        assert {e.event.outcome for e in entries} == {"OK"}
+        refusals = [
+            ([*batch[:3], agency_record("courts", "C1", **ANN)], "PERMISSION_DENIED"),
+            ([agency_record("police", f"S{i}") for i in range(81)], "INVALID_ARGUMENT"),
+            ([agency_record("police", "S1", given_name="x" * 300)], "INVALID_ARGUMENT"),
+        ]
+        for records, code in refusals:
+            requests = [pb.UpsertRecordsRequest(request_id="2", records=records)]
+            responses = police.UpsertRecords(iter(requests), metadata=ASSESS, timeout=20)
+            got, details = refused(lambda r=responses: list(r))
+            assert got.name == code
+            assert audit(parts)[-1] == ("police", "UpsertRecords", "fv_risk_assessment", code)
+        assert "records[0].attributes.given_name" in details
+        assert parts.index.store.count_records() == 70  # nothing of a refused batch
+    finally:
+        parts.server.stop(None).wait()
+        parts.index.store.close()

@@ -655,27 +655,33 @@ Global___UpsertRecordResponse: _TypeAlias = UpsertRecordResponse  # noqa: Y015
 
 @_typing.final
 class UpsertRecordsRequest(_message.Message):
-    """One item of an UpsertRecords stream."""
+    """One item of an UpsertRecords stream: one record, or a batch of records."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     RECORD_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Caller's correlation id, echoed in the response."""
     @_builtins.property
     def record(self) -> Global___AgencyRecord:
-        """The record."""
+        """The record (single-record form)."""
+
+    @_builtins.property
+    def records(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgencyRecord]:
+        """A batch of records, upserted in order (batched form; leave record unset)."""
 
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         record: Global___AgencyRecord | None = ...,
+        records: _abc.Iterable[Global___AgencyRecord] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["record", b"record"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["record", b"record", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["record", b"record", "records", b"records", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -690,15 +696,20 @@ class UpsertRecordsResponse(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """The request's request_id."""
     @_builtins.property
     def result(self) -> Global___UpsertRecordResponse:
-        """Set when the item succeeded (and is durable)."""
+        """Set when a single-record item succeeded (and is durable)."""
 
     @_builtins.property
     def error(self) -> Global___ItemError:
         """Set when the item failed (nothing was written for it)."""
+
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___UpsertRecordsResult]:
+        """Batched form: one entry per record of the request's records, in order."""
 
     def __init__(
         self,
@@ -706,14 +717,45 @@ class UpsertRecordsResponse(_message.Message):
         request_id: _builtins.str = ...,
         result: Global___UpsertRecordResponse | None = ...,
         error: Global___ItemError | None = ...,
+        results: _abc.Iterable[Global___UpsertRecordsResult] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "result", b"result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "request_id", b"request_id", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "request_id", b"request_id", "result", b"result", "results", b"results"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UpsertRecordsResponse: _TypeAlias = UpsertRecordsResponse  # noqa: Y015
+
+@_typing.final
+class UpsertRecordsResult(_message.Message):
+    """The durable result of one record of an UpsertRecords batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULT_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def result(self) -> Global___UpsertRecordResponse:
+        """Set when the record succeeded (and is durable)."""
+
+    @_builtins.property
+    def error(self) -> Global___ItemError:
+        """Set when the record failed (nothing was written for it)."""
+
+    def __init__(
+        self,
+        *,
+        result: Global___UpsertRecordResponse | None = ...,
+        error: Global___ItemError | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpsertRecordsResult: _TypeAlias = UpsertRecordsResult  # noqa: Y015
 
 @_typing.final
 class DeleteRecordRequest(_message.Message):

@@ -138,12 +138,24 @@ class LinkageServiceServicer:
         stream. After a crash, every acknowledged item is present; items not
         acknowledged may or may not be, and may be sent again safely.
 
+        An item carries one record (record) or a batch of records (records):
+        a batch is answered by one response, once all its records are durable,
+        with one entry per record in results (the per-message cost is then paid
+        once per batch: send batches of a few hundred records for throughput).
+        A record of a batch that is bad gets its error in its own entry; an
+        item that sets both record and records gets an INVALID_ARGUMENT error
+        (field "records") and nothing of it is written.
+
         Errors (ending the stream):
         FAILED_PRECONDITION  no trained model is loaded.
         PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
         on, an item the caller may not send (another
         agency's record, over its rate, over the field
-        limits) ends the stream; acknowledged items stand.
+        limits, a batch of more records than the server's
+        max_batch_records) ends the stream; acknowledged
+        items stand. A batch is checked record by record:
+        one record another agency's ends the stream
+        before any record of that batch is written.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

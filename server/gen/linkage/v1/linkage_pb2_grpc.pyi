@@ -103,12 +103,24 @@ class LinkageServiceStub:
     stream. After a crash, every acknowledged item is present; items not
     acknowledged may or may not be, and may be sent again safely.
 
+    An item carries one record (record) or a batch of records (records):
+    a batch is answered by one response, once all its records are durable,
+    with one entry per record in results (the per-message cost is then paid
+    once per batch: send batches of a few hundred records for throughput).
+    A record of a batch that is bad gets its error in its own entry; an
+    item that sets both record and records gets an INVALID_ARGUMENT error
+    (field "records") and nothing of it is written.
+
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
       PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
                            on, an item the caller may not send (another
                            agency's record, over its rate, over the field
-                           limits) ends the stream; acknowledged items stand.
+                           limits, a batch of more records than the server's
+                           max_batch_records) ends the stream; acknowledged
+                           items stand. A batch is checked record by record:
+                           one record another agency's ends the stream
+                           before any record of that batch is written.
     """
     DeleteRecord: _grpc.UnaryUnaryMultiCallable[_linkage_pb2.DeleteRecordRequest, _linkage_pb2.DeleteRecordResponse]
     """Removes one agency record. The identity it belonged to is re-evaluated:
@@ -197,12 +209,24 @@ class LinkageServiceAsyncStub(LinkageServiceStub):
     stream. After a crash, every acknowledged item is present; items not
     acknowledged may or may not be, and may be sent again safely.
 
+    An item carries one record (record) or a batch of records (records):
+    a batch is answered by one response, once all its records are durable,
+    with one entry per record in results (the per-message cost is then paid
+    once per batch: send batches of a few hundred records for throughput).
+    A record of a batch that is bad gets its error in its own entry; an
+    item that sets both record and records gets an INVALID_ARGUMENT error
+    (field "records") and nothing of it is written.
+
     Errors (ending the stream):
       FAILED_PRECONDITION  no trained model is loaded.
       PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
                            on, an item the caller may not send (another
                            agency's record, over its rate, over the field
-                           limits) ends the stream; acknowledged items stand.
+                           limits, a batch of more records than the server's
+                           max_batch_records) ends the stream; acknowledged
+                           items stand. A batch is checked record by record:
+                           one record another agency's ends the stream
+                           before any record of that batch is written.
     """
     DeleteRecord: _aio.UnaryUnaryMultiCallable[_linkage_pb2.DeleteRecordRequest, _linkage_pb2.DeleteRecordResponse]  # type: ignore[assignment]
     """Removes one agency record. The identity it belonged to is re-evaluated:
@@ -312,12 +336,24 @@ class LinkageServiceServicer(metaclass=_abc_1.ABCMeta):
         stream. After a crash, every acknowledged item is present; items not
         acknowledged may or may not be, and may be sent again safely.
 
+        An item carries one record (record) or a batch of records (records):
+        a batch is answered by one response, once all its records are durable,
+        with one entry per record in results (the per-message cost is then paid
+        once per batch: send batches of a few hundred records for throughput).
+        A record of a batch that is bad gets its error in its own entry; an
+        item that sets both record and records gets an INVALID_ARGUMENT error
+        (field "records") and nothing of it is written.
+
         Errors (ending the stream):
           FAILED_PRECONDITION  no trained model is loaded.
           PERMISSION_DENIED, RESOURCE_EXHAUSTED, INVALID_ARGUMENT  with governance
                                on, an item the caller may not send (another
                                agency's record, over its rate, over the field
-                               limits) ends the stream; acknowledged items stand.
+                               limits, a batch of more records than the server's
+                               max_batch_records) ends the stream; acknowledged
+                               items stand. A batch is checked record by record:
+                               one record another agency's ends the stream
+                               before any record of that batch is written.
         """
 
     @_abc_1.abstractmethod
