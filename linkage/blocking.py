@@ -96,6 +96,7 @@ __all__ = [
     "name_partial",
     "name_sdx_tokens",
     "pairs_within_blocks",
+    "rule_columns",
     "sorted_pair_key",
 ]
 
@@ -202,6 +203,17 @@ def default_rules(
         ),
         *(block_on("agency", f"id_{name}_std") for name in agency_identifiers),
     )
+
+
+def rule_columns(rules: Sequence[BlockingRule]) -> set[str]:
+    """The frame columns the rules read: their keys, sparse predicates and checks."""
+    exprs: list[pl.Expr] = []
+    for rule in rules:
+        for key in rule.keys:
+            exprs.extend(key.variants if isinstance(key, KeyVariants) else (key,))
+        exprs.extend(() if rule.sparse is None else (rule.sparse,))
+        exprs.extend(e for check in rule.checks for e in (*check.values, *check.raw))
+    return {name for expr in exprs for name in expr.meta.root_names()}
 
 
 @dataclass(frozen=True, eq=False)

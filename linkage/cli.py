@@ -124,7 +124,9 @@ def _generate(args: argparse.Namespace) -> int:
 def _link(args: argparse.Namespace) -> int:
     limit_malloc_arenas()
     started = time.perf_counter()
-    frame = load_inputs(args.mappings, args.inputs)
+    # held in a list only until `link` takes it: then `link` holds the frame's only
+    # reference and frees its raw columns once they are standardised (lower peak memory)
+    inputs = [load_inputs(args.mappings, args.inputs)]
     read_s = time.perf_counter() - started
     overrides: dict[str, Any] = {
         k: v
@@ -140,7 +142,7 @@ def _link(args: argparse.Namespace) -> int:
     model = FellegiSunterModel.from_json(args.model) if args.model else None
     previous = pl.read_parquet(args.previous) if args.previous else None
     report = None if args.quiet else stderr_reporter()
-    result = link(frame, settings, model=model, previous_ids=previous, report=report)
+    result = link(inputs.pop(), settings, model=model, previous_ids=previous, report=report)
     result.summary["timings_s"]["read"] = round(read_s, 3)
     write_started = time.perf_counter()
     write_outputs(result, args.out)

@@ -27,6 +27,8 @@ LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
 LINK_TYPES = ("link_only", "dedupe_only", "link_and_dedupe")
 PHASES = ("standardise", "block", "compare", "train", "score", "cluster", "report")
 AGENCY_PERSON_NO = "id_agency_person_no"
+#: input columns the phases after comparing read (keys, truth, agency person numbers)
+_LATER_COLUMNS = (*KEY_COLUMNS, TRUTH_COLUMN, AGENCY_PERSON_NO)
 #: EM sessions (see linkage.model._sessions): same date of birth trains the
 #: other fields' m; same given and family name trains the date of birth's.
 TRAINING_SESSIONS = (
@@ -118,7 +120,9 @@ def link(
     """Link a canonical frame of several agencies' records into person identities.
 
     Args:
-        frame: canonical records (see `linkage.schema`), all agencies stacked.
+        frame: canonical records (see `linkage.schema`), all agencies stacked. No
+            reference to it is kept after standardising, so a caller that passes its
+            only reference frees the raw columns early (the CLI does).
         settings: run settings; defaults when omitted.
         model: a trained model to score with; trained by EM on this data when omitted.
         previous_ids: (agency, record_id, person_id) of an earlier run, to keep ids stable.
@@ -139,12 +143,16 @@ def link(
 
     with timer.phase("standardise"):
         std = standardise(frame)
+        # no reference to the raw frame from here on: a caller that passed its only
+        # one (the CLI) lets the raw text columns go, only the columns used below stay
+        del frame
+        rules = blocking.default_rules(identifier_names(std), _agency_identifiers(std))
+        comparisons = default_comparisons(identifier_names(std))
+        needed = {c for comparison in comparisons for c in comparison.columns()}
+        std = _narrow(std, (*_LATER_COLUMNS, *sorted(needed | blocking.rule_columns(rules))))
     with timer.phase("block"):
         candidate_pairs, block_report = blocking.generate_pairs(
-            std,
-            blocking.default_rules(identifier_names(std), _agency_identifiers(std)),
-            link_type=settings.link_type,
-            max_block_size=settings.max_block_size,
+            std, rules, link_type=settings.link_type, max_block_size=settings.max_block_size
         )
         left = candidate_pairs["left"].to_numpy()
         right = candidate_pairs["right"].to_numpy()
@@ -155,10 +163,8 @@ def link(
             "blocking found no candidate pairs, so there is nothing to train on: check the mappings"
         )
         raise InvalidInputError(msg)
-    comparisons = default_comparisons(identifier_names(std))
-    # standardised columns only blocking read (phonetic variants, date parts, ...) go now
-    needed = {c for comparison in comparisons for c in comparison.columns()}
-    std = _narrow(std, tuple(c for c in std.columns if c in needed or c in frame.columns))
+    # standardised columns only blocking read (date parts, ...) go now
+    std = _narrow(std, (*_LATER_COLUMNS, *sorted(needed)))
     with timer.phase("compare"):
         vectors = compare(std, left, right, comparisons)
     with timer.phase("train"):
@@ -167,7 +173,7 @@ def link(
             timer.note("train", f"prior {model.prior:.4g}")
         # free the standardised columns and their codes: later phases need only these
         forget_frame_codes(std)
-        std = _narrow(std, (*KEY_COLUMNS, TRUTH_COLUMN, AGENCY_PERSON_NO))
+        std = _narrow(std, _LATER_COLUMNS)
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
         probability = model.match_probability(weight)
@@ -315,7 +321,7 @@ def _agency_person_numbers(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
 
 def _narrow(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     """The given columns of ``frame`` that it has, as they are (``select`` would copy)."""
-    return pl.DataFrame([frame.get_column(c) for c in columns if c in frame.columns])
+    return pl.DataFrame([frame.get_column(c) for c in dict.fromkeys(columns) if c in frame.columns])
 
 
 def _key_frame(std: pl.DataFrame) -> pl.DataFrame:

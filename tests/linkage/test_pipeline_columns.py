@@ -1,0 +1,48 @@
+"""What the batch pipeline keeps alive: the raw frame is let go after standardising."""
+
+from __future__ import annotations
+
+import weakref
+
+import pytest
+
+from linkage import blocking, pipeline
+from linkage._blocking_checks import SEX_AGREES
+from linkage.generate import generate
+
+
+def test_rule_columns_are_the_columns_the_rules_read() -> None:
+    rules = (
+        blocking.block_on("phone_std", checks=(SEX_AGREES,)),
+        blocking.block_on(blocking.id_parts_keys("id_x_std"), blocking.locality_key()),
+        blocking.block_on("given_root", sparse=blocking.dob_uncertain()),
+    )
+    assert blocking.rule_columns(rules) == {
+        "phone_std",
+        "sex_std",
+        "id_x_std",
+        "postcode_std",
+        "suburb_std",
+        "given_root",
+        "dob_year",
+        "dob_month",
+        "dob_day",
+    }
+
+
+def test_link_lets_the_raw_frame_go_after_standardising(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frames = [generate(2_000, seed=3)]
+    raw = weakref.ref(frames[0])
+    alive_when_blocking: list[bool] = []
+    generate_pairs = blocking.generate_pairs
+
+    def spy(*args: object, **kwargs: object) -> object:
+        alive_when_blocking.append(raw() is not None)
+        return generate_pairs(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blocking, "generate_pairs", spy)
+    result = pipeline.link(frames.pop())
+    assert alive_when_blocking == [False]
+    assert result.clusters.height == 2_000
