@@ -18,15 +18,16 @@ with the batch engine:
    the model (:meth:`linkage.model_scorer.ModelScorer.score_pairs`).
 4. Reserve the group's rows in the index (not yet alive), then decide record by
    record in order: best candidate per identity with the identities as they are at
-   that point (merges and splits of earlier records included), and the shared
-   :func:`~linkage.resolver_ops.decide` makes the row alive and buffers the writes.
+   that point (merges and splits of earlier records included: a record is re-banded
+   when one of its candidate rows has changed identity since the group's start), and
+   the shared :func:`~linkage.resolver_ops.decide` makes the row alive and buffers
+   the writes.
 
 The caller commits once (``MasterPersonIndex.batch``) and only then acknowledges.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,8 +47,6 @@ from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, LIST_COLUMNS, TEXT_CO
 if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
 
-#: Records decided between two GIL hand-overs (real-time calls run in between).
-_YIELD_EVERY = 64
 _LISTS = frozenset(LIST_COLUMNS)
 
 IntArray = npt.NDArray[np.int64]
@@ -196,11 +195,10 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
             msg = "index rows were appended while a group was planned"
             raise RuntimeError(msg)
     bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
+    moved = _Moved(mpi, found, len(plan.active))
     results: list[UpsertResult] = []
-    moved = False  # identities changed by a merge or split since the group's start
-    for number, item in enumerate(plan.items):
-        if number % _YIELD_EVERY == _YIELD_EVERY - 1:
-            time.sleep(0)  # hand the GIL over: real-time calls run between records
+    # no explicit GIL hand-over: the server's switch interval (1 ms) lets real-time calls in
+    for item in plan.items:
         if item.replay:
             stored = mpi.store.get_record(*item.key)
             if stored is None:  # pragma: no cover - the plan saw it stored
@@ -211,11 +209,12 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
         assert found is not None
         assert bounds is not None
         if item.updates:
-            moved = True
             with mpi.lock:
-                ops.remove_row(mpi, item.key)
+                pid, _, split = ops.remove_row(mpi, item.key)
+            if split:
+                moved.identity(mpi.number_of[pid])
         banded = at_start[item.active]
-        if banded is None or moved:
+        if banded is None or moved.stale[item.active]:
             a, b = int(bounds[item.active]), int(bounds[item.active + 1])
             banded = _banded(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
         in_match, in_review = _bands(mpi, banded)
@@ -230,10 +229,38 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
 
         with mpi.lock:
             result = ops.decide(mpi, item.key, item.attributes, in_match, in_review, place)
-        moved = moved or bool(result.merged_person_ids)
+        for merged in result.merged_person_ids:
+            moved.identity(mpi.number_of[merged])
         results.append(result)
     columns.fold_keys(mpi.lock)
     return results
+
+
+class _Moved:
+    """Records whose candidate rows have changed identity since the group's start.
+
+    Rows change identity only when the identity they were in at the start (or one they
+    moved to later, itself so marked) is merged away or split: :meth:`identity` marks
+    the records with a candidate in it then.
+    """
+
+    def __init__(
+        self,
+        mpi: MasterPersonIndex,
+        found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None,
+        count: int,
+    ) -> None:
+        self.stale = np.zeros(count, dtype=bool)
+        query, target = (found[0], found[1]) if found else (np.empty(0, np.int64),) * 2
+        indexed = target < mpi.columns.n  # group rows: their records are re-banded anyway
+        people = mpi.columns.person[target[indexed]]
+        order = np.argsort(people, kind="stable")
+        self.people, self.query = people[order], query[indexed][order]
+
+    def identity(self, person: int) -> None:
+        """The rows of ``person`` (as at the group's start) have moved."""
+        a, b = np.searchsorted(self.people, [person, person + 1])
+        self.stale[self.query[a:b]] = True
 
 
 def _candidate_pairs(

@@ -27,12 +27,16 @@ def clean_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
         value = record[name]
         if name in ("agency", "record_id") or value is None:
             continue
-        if isinstance(value, list | tuple):
-            items = [str(v).strip() for v in value if str(v).strip()]
+        if type(value) is str:  # the common case first (a third of the time on bulk upserts)
+            value = value.strip()
+            if value:
+                out[name] = value
+        elif isinstance(value, list | tuple):
+            items = [text for text in (str(v).strip() for v in value) if text]
             if items:
                 out[name] = items
-        elif str(value).strip():
-            out[name] = str(value).strip()
+        elif text := str(value).strip():
+            out[name] = text
     return out
 
 

@@ -65,9 +65,13 @@ def now() -> float:
     return time.time()
 
 
+#: json.dumps builds an encoder per call (about 3/4 of its cost on a record's attributes).
+_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def encode_json(value: Mapping[str, Any]) -> str:
     """The stored JSON form of attributes or standardised values (sorted keys)."""
-    return json.dumps(value, sort_keys=True, default=str)
+    return _ENCODER.encode(value)
 
 
 def record_row(record: StoredRecord, attributes_json: str | None = None) -> tuple[Any, ...]:

@@ -95,18 +95,36 @@ def _state(mpi: MasterPersonIndex) -> dict[str, Any]:
     }
 
 
-def test_group_upsert_equals_one_by_one(tmp_path: Path, people: pl.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def one_by_one(
+    tmp_path_factory: pytest.TempPathFactory, people: pl.DataFrame
+) -> tuple[list[dict[str, Any]], list[Any], dict[str, Any]]:
+    """The stream, its results upserted one by one, and the index's state after it."""
     stream = _stream(people)
-    one = _index(tmp_path, "one", people)
+    one = _index(tmp_path_factory.mktemp("one"), "one", people)
     expected: list[Any] = []
     for record in stream:
         try:
             expected.append(one.upsert(record))
         except InvalidRecordError as exc:
             expected.append(("error", exc.field))
+    return stream, expected, _state(one)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[1, 7, 64, 256, 3, 200], [2048]],  # the second: the whole stream in one group
+    ids=["mixed", "one-group"],
+)
+def test_group_upsert_equals_one_by_one(
+    tmp_path: Path,
+    people: pl.DataFrame,
+    one_by_one: tuple[list[dict[str, Any]], list[Any], dict[str, Any]],
+    sizes: list[int],
+) -> None:
+    stream, expected, state = one_by_one
     group = _index(tmp_path, "group", people)
     got: list[Any] = []
-    sizes = [1, 7, 64, 256, 3, 200]
     position = 0
     while position < len(stream):
         size = sizes[len(got) % len(sizes)]
@@ -118,9 +136,9 @@ def test_group_upsert_equals_one_by_one(tmp_path: Path, people: pl.DataFrame) ->
     outcomes = {r.outcome for r in expected if not isinstance(r, tuple)}
     assert {"matched", "new", "review", "merged"} <= outcomes  # the data exercises every path
     assert got == expected
-    assert _state(group) == _state(one)
+    assert _state(group) == state
     # and a restart of the group-upserted store sees the same identities
     group.store.close()
     again = MasterPersonIndex(Store(tmp_path / "group.sqlite"), ModelScorer.from_json(MODEL))
-    live = {p: refs for p, refs in _state(one)["members"].items() if refs}
+    live = {p: refs for p, refs in state["members"].items() if refs}
     assert {p: refs for p, refs in _state(again)["members"].items() if refs} == live
