@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 _LISTS = frozenset(LIST_COLUMNS)
 
 IntArray = npt.NDArray[np.int64]
+#: (record, candidate row, probability, refused by the household guard) of a group's pairs
+Found = tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]
+#: :func:`~linkage.record_keys.frame_key_hashes` of the group's new records
+Keys = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]
 
 
 @dataclass
@@ -95,11 +99,12 @@ def upsert_many(
             out[position] = exc
             continue
         items.append(_Item(position, key, ops.clean_attributes(record)))
-    with mpi.batch():
-        if getattr(scorer, "score_pairs", None) is None:  # a scorer without pair scoring
+    if getattr(scorer, "score_pairs", None) is None:  # a scorer without pair scoring
+        with mpi.batch():
             for item in items:
                 out[item.position] = ops.upsert(mpi, _record(item))
-        else:
+    else:
+        with mpi.store.writing():  # the only writer from planning to commit
             for item, result in zip(items, _upsert_group(mpi, items), strict=True):
                 out[item.position] = result
     return [r for r in out if r is not None]
@@ -176,12 +181,16 @@ def _plan(mpi: MasterPersonIndex, items: list[_Item]) -> _Plan:
 
 
 def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResult]:
-    """The group's results (inside the caller's store transaction)."""
+    """The group's results, committed in one transaction (the caller holds the store).
+
+    Planning and scoring change nothing, so the transaction begins after them.
+    """
     plan = _plan(mpi, items)
     columns = mpi.columns
     scorer = mpi._need_scorer()
-    start = columns.n
-    found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
+    std: pl.DataFrame | None = None
+    keys: Keys | None = None
+    found: Found | None = None
     at_start: list[Banded | None] = []
     if plan.active:
         std = scorer.standardise(_canonical(plan.active))
@@ -190,10 +199,25 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
         probability, refused = _score(mpi, std, query, target)
         found = query, target, probability, refused
         at_start = _banded_at_start(mpi, found, len(plan.active))
-        # the group's rows, dead until their record is decided (readers need no lock)
-        if columns.reserve(std, keys) != start:
-            msg = "index rows were appended while a group was planned"
-            raise RuntimeError(msg)
+    with mpi.batch():
+        return _decide_group(mpi, plan, std, keys, found, at_start)
+
+
+def _decide_group(
+    mpi: MasterPersonIndex,
+    plan: _Plan,
+    std: pl.DataFrame | None,
+    keys: Keys | None,
+    found: Found | None,
+    at_start: list[Banded | None],
+) -> list[UpsertResult]:
+    """Reserve the group's rows and decide its records in order (inside the transaction)."""
+    columns = mpi.columns
+    start = columns.n
+    # the group's rows, dead until their record is decided (readers need no lock)
+    if std is not None and keys is not None and columns.reserve(std, keys) != start:
+        msg = "index rows were appended while a group was planned"
+        raise RuntimeError(msg)
     bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
     moved = _Moved(mpi, found, len(plan.active))
     results: list[UpsertResult] = []
@@ -247,7 +271,7 @@ class _Moved:
     def __init__(
         self,
         mpi: MasterPersonIndex,
-        found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None,
+        found: Found | None,
         count: int,
     ) -> None:
         self.stale = np.zeros(count, dtype=bool)
@@ -353,7 +377,7 @@ Banded = list[tuple[int, float, bool]]
 
 def _banded_at_start(
     mpi: MasterPersonIndex,
-    found: tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]],
+    found: Found,
     count: int,
 ) -> list[Banded | None]:
     """:func:`_banded` of every record at once, with the identities as at the group's start.
