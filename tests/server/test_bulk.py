@@ -131,3 +131,15 @@ def test_an_item_with_both_record_and_records_is_refused_alone(served: Served) -
     assert ok.results[0].result.ref.record_id == "3"
     store = served.parts.index.store
     assert [store.get_record("police", r) is None for r in "123"] == [True, True, False]
+
+
+@pytest.mark.parametrize("outcome", ["unspecified", "matched", "new", "review", "merged"])
+def test_batch_entries_are_filled_as_the_converter_builds_them(outcome: str) -> None:
+    from linkage.resolver_types import UpsertResult
+    from server.bulk import fill_upsert_result
+    from server.converters import upsert_to_proto
+
+    result = UpsertResult("police", "R1", "P1", outcome, 0.96, ["P7", "P8"], ["P9"])  # type: ignore[arg-type]
+    filled = pb.UpsertRecordResponse()
+    fill_upsert_result(filled, result)
+    assert filled == upsert_to_proto(result)
