@@ -165,12 +165,14 @@ def either(*checks: PairCheck) -> PairCheck:
     values = np.cumsum([0, *(len(c.values) for c in checks)]).tolist()
     raws = np.cumsum([values[-1], *(len(c.raw) for c in checks)]).tolist()
 
+    def own(i: int, arrays: Sequence[Codes]) -> list[Codes]:
+        return [*arrays[values[i] : values[i + 1]], *arrays[raws[i] : raws[i + 1]]]
+
     def keep(arrays: Sequence[Codes], left: IntArray, right: IntArray) -> BoolArray:
-        kept = np.zeros(len(left), dtype=bool)
-        for i, check in enumerate(checks):
-            own = [*arrays[values[i] : values[i + 1]], *arrays[raws[i] : raws[i + 1]]]
+        kept = checks[0].keep(own(0, arrays), left, right)  # every pair is undecided
+        for i, check in enumerate(checks[1:], start=1):
             undecided = np.flatnonzero(~kept)
-            kept[undecided] = check.keep(own, left[undecided], right[undecided])
+            kept[undecided] = check.keep(own(i, arrays), left[undecided], right[undecided])
         return kept
 
     name = "|".join(c.name for c in checks)

@@ -36,6 +36,7 @@ I32Array = npt.NDArray[np.int32]
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
 RulePairs = tuple["U32Array", "U32Array"]
+PackedPairs = tuple["IntArray", "IntArray"]  # a rule's pairs by PairLayout.pack
 Key = pl.Expr | KeyVariants
 _LIMIT = 1 << 62
 _UNION_CHUNK = 1 << 22
@@ -231,6 +232,61 @@ def _pairs_by_size(
     return np.concatenate(lefts), np.concatenate(rights)
 
 
+@dataclass(frozen=True)
+class PairLayout:
+    """A rule's pair as one ``int64``: ``(left << row_bits | right) << rule_bits | rule``.
+
+    Sorted, equal pairs are runs ordered by rule. Pairs are split at ``cut`` (on
+    ``left``) into two parts that sort and scan independently, on two threads.
+    """
+
+    row_bits: int
+    rule_bits: int
+    n_rules: int
+    cut: int
+
+    @classmethod
+    def for_frame(cls, n: int, n_rules: int) -> PairLayout | None:
+        """The layout for ``n`` records, or ``None`` when a pair does not fit in 63 bits."""
+        rule_bits = max((n_rules - 1).bit_length(), 1)
+        row_bits = max((n - 1).bit_length(), 1)
+        if 2 * row_bits + rule_bits > 63:
+            return None
+        # with left < right spread over the rows, about half the lefts are below n(1 - 1/√2)
+        return cls(row_bits, rule_bits, n_rules, int(n * (1 - 0.5**0.5)))
+
+    def pack(self, left: U32Array, right: U32Array, rule: int) -> PackedPairs:
+        """One rule's pairs packed, split into those with ``left`` below the cut and the rest."""
+        packed = left.astype(np.int64)
+        packed <<= self.row_bits
+        packed |= right
+        packed <<= self.rule_bits
+        packed |= rule
+        low = left < self.cut
+        return packed[low], packed[~low]
+
+    def distinct(self, packed: IntArray) -> tuple[U32Array, U32Array, IntArray]:
+        """Sorts ``packed`` in place; its distinct pairs and the new pairs of each rule."""
+        packed.sort()
+        # pairs are the values without their rule bits; a run's first is from its first rule
+        bits = self.rule_bits
+        new_counts = np.zeros(self.n_rules, dtype=np.int64)
+        lefts, rights = [], []
+        for begin in range(0, len(packed), _UNION_CHUNK):  # bounded temporaries
+            values = packed[begin : begin + _UNION_CHUNK]
+            pairs = values >> bits
+            step = np.empty(len(pairs), dtype=bool)
+            step[0] = begin == 0 or (int(packed[begin - 1]) >> bits) != int(pairs[0])
+            np.not_equal(pairs[1:], pairs[:-1], out=step[1:])
+            firsts = pairs[step]
+            new_counts += np.bincount(values[step] & ((1 << bits) - 1), minlength=self.n_rules)
+            lefts.append((firsts >> self.row_bits).astype(np.uint32))
+            rights.append((firsts & ((1 << self.row_bits) - 1)).astype(np.uint32))
+        left = np.concatenate(lefts) if lefts else np.empty(0, np.uint32)
+        right = np.concatenate(rights) if rights else np.empty(0, np.uint32)
+        return left, right, new_counts
+
+
 def union(
     per_rule: list[tuple[U32Array, U32Array]], n: int
 ) -> tuple[U32Array, U32Array, IntArray, IntArray]:
@@ -239,45 +295,33 @@ def union(
     Each rule's pairs must be distinct (:func:`distinct_pairs`). ``per_rule`` is
     emptied as its pairs are packed, so they are freed before the sort.
     """
-    n_rules = len(per_rule)
-    bits = max((n_rules - 1).bit_length(), 1)
-    row_bits = max((n - 1).bit_length(), 1)
-    if 2 * row_bits + bits > 63:
+    layout = PairLayout.for_frame(n, len(per_rule))
+    if layout is None:
         return _union_lexsort(per_rule)
-    # (left << row_bits | right) << bits | rule, written in place rule by rule, sorted once
-    counts = np.array([len(lft) for lft, _ in per_rule], dtype=np.int64)
-    packed = np.empty(int(counts.sum()), dtype=np.int64)
-    start = 0
-    for i in range(n_rules):
-        lft, rgt = per_rule[i]
+    packed: list[PackedPairs] = []
+    for i in range(len(per_rule)):
+        packed.append(layout.pack(*per_rule[i], i))
         per_rule[i] = (np.empty(0, np.uint32), np.empty(0, np.uint32))
-        view = packed[start : start + len(lft)]
-        view[:] = lft
-        view <<= row_bits
-        view |= rgt
-        view <<= bits
-        view |= i
-        start += len(lft)
-        del lft, rgt
-    packed.sort()
-    # pairs are the values without their rule bits; a run's first is from its first rule
-    new_counts = np.zeros(n_rules, dtype=np.int64)
-    lefts, rights = [], []
-    mask = (1 << bits) - 1
-    for begin in range(0, len(packed), _UNION_CHUNK):  # bounded temporaries
-        values = packed[begin : begin + _UNION_CHUNK]
-        pairs = values >> bits
-        step = np.empty(len(pairs), dtype=bool)
-        step[0] = begin == 0 or (int(packed[begin - 1]) >> bits) != int(pairs[0])
-        np.not_equal(pairs[1:], pairs[:-1], out=step[1:])
-        firsts = pairs[step]
-        new_counts += np.bincount(values[step] & mask, minlength=n_rules)
-        lefts.append((firsts >> row_bits).astype(np.uint32))
-        rights.append((firsts & ((1 << row_bits) - 1)).astype(np.uint32))
-    del packed
-    left = np.concatenate(lefts) if lefts else np.empty(0, np.uint32)
-    right = np.concatenate(rights) if rights else np.empty(0, np.uint32)
-    return left, right, counts, new_counts
+    return union_packed(packed, layout)
+
+
+def union_packed(
+    per_rule: list[PackedPairs], layout: PairLayout
+) -> tuple[U32Array, U32Array, IntArray, IntArray]:
+    """:func:`union` of pairs packed by ``layout.pack`` (``per_rule`` is emptied)."""
+    counts = np.array([len(low) + len(high) for low, high in per_rule], dtype=np.int64)
+    parts = []
+    for side in (0, 1):  # each part's pieces are freed once it is joined
+        parts.append(np.concatenate([rule[side] for rule in per_rule]))
+        per_rule[:] = [(np.empty(0, np.int64), rule[1]) for rule in per_rule]
+    per_rule.clear()
+    # every pair of the first part is below every pair of the second, so they are
+    # deduplicated apart (on two threads: numpy's sort releases the GIL)
+    done = parallel_map(layout.distinct, parts, int(counts.sum()))
+    del parts
+    left = np.concatenate([d[0] for d in done])
+    right = np.concatenate([d[1] for d in done])
+    return left, right, counts, done[0][2] + done[1][2]
 
 
 def distinct_pairs(left: U32Array, right: U32Array) -> tuple[U32Array, U32Array]:

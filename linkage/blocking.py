@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,8 @@ from linkage._blocking_keys import (
 )
 from linkage._blocking_pairs import (
     Coded,
+    PackedPairs,
+    PairLayout,
     RuleBlocks,
     RulePairs,
     combine,
@@ -64,6 +66,7 @@ from linkage._blocking_pairs import (
     scalar_only,
     supported,
     union,
+    union_packed,
 )
 from linkage._blocking_report import BlockingReport, CappedBlock, RuleReport, blocking_report
 from linkage._blocking_rule import (
@@ -278,15 +281,21 @@ def generate_pairs(
     context = rule_context(frame, settings.rules, checks, coded[len(settings.rules) :])
     del coded[len(settings.rules) :]
 
-    def pairs_of(item: tuple[BlockingRule, list[list[Coded]]]) -> tuple[RulePairs, RuleBlocks]:
-        rule, keys = item
-        return _rule_pairs(frame, rule, keys, settings, agency, context)
+    layout = PairLayout.for_frame(frame.height, len(settings.rules))
 
-    def taken() -> Iterator[tuple[BlockingRule, list[list[Coded]]]]:
+    def pairs_of(
+        item: tuple[int, BlockingRule, list[list[Coded]]],
+    ) -> tuple[RulePairs | PackedPairs, RuleBlocks]:
+        i, rule, keys = item
+        pairs, blocks = _rule_pairs(frame, rule, keys, settings, agency, context)
+        # packed here, on the rules' threads, so that the union only joins and sorts
+        return (pairs if layout is None else layout.pack(*pairs, i)), blocks
+
+    def taken() -> Iterator[tuple[int, BlockingRule, list[list[Coded]]]]:
         """Rules with their codes, let go as handed out: a key's codes are freed after
         the last rule that uses them (the checks' codes stay in ``context``)."""
-        for rule in settings.rules:
-            yield rule, coded.pop(0)
+        for i, rule in enumerate(settings.rules):
+            yield i, rule, coded.pop(0)
 
     done = parallel_map(pairs_of, taken(), frame.height)
     per_rule = [pairs for pairs, _ in done]
@@ -301,7 +310,11 @@ def generate_pairs(
     ]
     del done
     n = frame.height
-    union_left, union_right, counts, new_counts = union(per_rule, n)
+    if layout is None:
+        union_left, union_right, counts, new_counts = union(cast(list[RulePairs], per_rule), n)
+    else:
+        packed = cast(list[PackedPairs], per_rule)
+        union_left, union_right, counts, new_counts = union_packed(packed, layout)
     pairs = pl.DataFrame({"left": union_left, "right": union_right})
     reports = tuple(
         RuleReport(rule=r.name, pairs=int(c), new_pairs=int(k))
