@@ -110,14 +110,63 @@ def person_refused(
             this probability (default: the model's match threshold).
         min_person_weight: the fixed rule's bits.
     """
-    columns = person_columns(model.comparison_names)
     if model.household_u is not None:
-        odds = household_evidence(model, gamma, household_columns(model.comparison_names))
+        if gamma.ndim == 2 and 0 < gamma.shape[0] <= _FEW and gamma.dtype == np.uint8:
+            odds = _few_household_odds(model, gamma)
+        else:
+            odds = household_evidence(model, gamma, household_columns(model.comparison_names))
         threshold = model.match_threshold if match_threshold is None else match_threshold
         refused: npt.NDArray[np.bool_] = odds < probability_to_weight(threshold)
         return refused
+    columns = person_columns(model.comparison_names)
     weights = model.field_weights(gamma) if field_weights is None else field_weights
     return np.asarray(weights[:, columns].sum(axis=1) < min_person_weight, dtype=bool)
+
+
+_FEW = 256  # up to this many pairs, the household odds are read from cached tables
+
+
+class _HouseholdTables:
+    """:func:`~linkage.model.household_evidence`'s per-field tables of one model, stacked."""
+
+    def __init__(self, model: FellegiSunterModel, key: tuple[object, ...]) -> None:
+        assert model.m is not None
+        assert model.household_u is not None
+        assert model.household_prior is not None
+        self.key = key
+        self.columns = np.asarray(household_columns(model.comparison_names), dtype=np.intp)
+        self.tables = np.zeros((len(self.columns), 256), dtype=np.float64)
+        for row, j in enumerate(self.columns.tolist()):
+            m, u = model.m[j], model.household_u[j]
+            self.tables[row, 1 : len(m)] = np.log2(m[1:] / u[1:])
+        self.prior = probability_to_weight(model.household_prior)
+        self.rows = np.arange(len(self.columns))
+
+
+def _few_household_odds(
+    model: FellegiSunterModel, gamma: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.float64]:
+    """``household_evidence(model, gamma, household_columns(...))`` of a few pairs, bitwise.
+
+    The real-time index asks per query; building the tables each time cost more than
+    using them. Fields are added left to right (cumsum), as household_evidence adds them.
+    """
+    assert model.m is not None
+    assert model.household_u is not None
+    key = (
+        model.household_prior,
+        tuple(model.comparison_names),
+        *(a.tobytes() for a in model.m),
+        *(a.tobytes() for a in model.household_u),
+    )
+    cached: _HouseholdTables | None = model.__dict__.get("_household_tables")
+    if cached is None or cached.key != key:
+        cached = model.__dict__["_household_tables"] = _HouseholdTables(model, key)
+    per_field = np.empty((gamma.shape[0], len(cached.columns) + 1), dtype=np.float64)
+    per_field[:, 0] = cached.prior
+    per_field[:, 1:] = cached.tables[cached.rows, gamma[:, cached.columns]]
+    odds: npt.NDArray[np.float64] = per_field.cumsum(axis=1)[:, -1]
+    return odds
 
 
 def household_only(

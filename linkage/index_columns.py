@@ -304,21 +304,28 @@ class HashIndex:
         """Distinct rows posted under any of ``hashes``; keys with more rows are skipped."""
         if len(hashes) == 0:
             return np.empty(0, np.int64)
-        parts = self._sorted()
-        bounds = [
-            (rows, np.searchsorted(keys, hashes).tolist(),
-             np.searchsorted(keys, hashes, side="right").tolist())
-            for keys, rows in parts
-        ]  # fmt: skip
+        spans = [
+            (rows, np.searchsorted(keys, hashes), np.searchsorted(keys, hashes, side="right"))
+            for keys, rows in self._sorted()
+        ]
+        sizes = np.zeros(len(hashes), dtype=np.int64)
+        for _, lo, hi in spans:
+            sizes += hi - lo
         delta = self.delta
+        extra = [delta.get(h, ()) for h in hashes.tolist()] if delta else []
+        if extra:
+            sizes = sizes + np.fromiter(map(len, extra), np.int64, len(extra))
+        kept = sizes <= max_size
         found: list[npt.NDArray[Any]] = []
-        for i, h in enumerate(hashes.tolist()):
-            extra = delta.get(h, ()) if delta else ()
-            if sum(hi[i] - lo[i] for _, lo, hi in bounds) + len(extra) > max_size:
-                continue
-            found.extend(rows[lo[i] : hi[i]] for rows, lo, hi in bounds if hi[i] > lo[i])
-            if extra:
-                found.append(np.asarray(extra, dtype=np.uint32))
+        for rows, lo, hi in spans:  # a slice per key
+            for start, stop in zip(lo[kept].tolist(), hi[kept].tolist(), strict=True):
+                if stop > start:
+                    found.append(rows[start:stop])
+        for keep, posted in zip(kept.tolist(), extra, strict=False):
+            if keep and posted:
+                found.append(np.asarray(posted, dtype=np.uint32))
         if not found:
             return np.empty(0, np.int64)
-        return np.unique(np.concatenate(found)).astype(np.int64)
+        every = np.concatenate(found)
+        every.sort()  # np.unique without its overhead
+        return every[np.concatenate(([True], every[1:] != every[:-1]))].astype(np.int64)

@@ -19,6 +19,7 @@ subset, which keeps real-time candidate lists short.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from itertools import product
@@ -126,13 +127,26 @@ class RecordKeys:
     """
 
     def __init__(self, rules: Sequence[BlockingRule]) -> None:
-        self.forms: list[tuple[str, list[Getter]]] = []
+        #: one getter per distinct key expression: rules share keys (five read dob_sorted)
+        self.getters: list[Getter] = []
+        #: (label, positions in ``getters``) per rule form
+        self.forms: list[tuple[str, tuple[int, ...]]] = []
+        slots: dict[str, int] = {}
+
+        def slot(key: str, make: Callable[[], Getter]) -> int:
+            if key not in slots:
+                slots[key] = len(self.getters)
+                self.getters.append(make())
+            return slots[key]
+
         for number, rule in enumerate(rules):
             variants = next((k for k in rule.keys if isinstance(k, KeyVariants)), None)
             keys = [k for k in rule.keys if not isinstance(k, KeyVariants)]
             if rule.sparse is not None:
                 keys.append(sparse_key(rule.sparse))
-            scalar = [_getter(k, rule.name) for k in keys]
+            scalar = tuple(
+                slot(_expr_key(k), functools.partial(_getter, k, rule.name)) for k in keys
+            )
             if variants is None:
                 self.forms.append((str(number), scalar))
                 continue
@@ -141,14 +155,19 @@ class RecordKeys:
                 msg = f"rule {rule.name!r}: no real-time form of key variants {variants.name!r}"
                 raise ConfigError(msg)
             for i in range(len(variants.variants)):
-                form = _dob_masked(i) if parts is None else _id_part(parts.group(1), i)
-                self.forms.append((f"{number}.{i}", [*scalar, form]))
+                if parts is None:
+                    form = slot(f"dob_masked:{i}", functools.partial(_dob_masked, i))
+                else:
+                    column = parts.group(1)
+                    form = slot(f"id_part:{column}:{i}", functools.partial(_id_part, column, i))
+                self.forms.append((f"{number}.{i}", (*scalar, form)))
 
     def texts(self, std: Mapping[str, Any]) -> set[str]:
         """Every distinct key text of the record."""
+        known = [getter(std) for getter in self.getters]
         out: set[str] = set()
-        for label, getters in self.forms:
-            values = [getter(std) for getter in getters]
+        for label, positions in self.forms:
+            values = [known[i] for i in positions]
             if all(values):
                 for combo in product(*values):
                     out.add(SEP.join((label, *combo)))
@@ -157,6 +176,11 @@ class RecordKeys:
     def hashes(self, std: Mapping[str, Any]) -> npt.NDArray[np.uint64]:
         """Every distinct key hash of the record."""
         return np.fromiter((fnv1a(t) for t in self.texts(std)), dtype=np.uint64)
+
+
+def _expr_key(expr: Any) -> str:
+    """Identifies a key expression (equal text, equal values)."""
+    return str(expr.meta.serialize(format="json")) if isinstance(expr, pl.Expr) else repr(expr)
 
 
 def _present(values: list[Any]) -> list[Any]:
