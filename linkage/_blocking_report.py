@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage._dense_codes import dense_codes
+from linkage._dense_codes import column_codes, dense_codes
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,20 @@ def blocking_report(
     reduction = 1.0 - total / possible if possible else 0.0
     true_pairs = found = completeness = None
     if "true_person_id" in frame.columns:
-        truth, _ = dense_codes(frame.get_column("true_person_id"), blank_is_missing=False)
+        # int32 codes: the gathers over every pair below stay in the caches
+        truth = column_codes(frame.get_column("true_person_id"), blank_is_missing=False).codes
         valid = truth >= 0
         same_person = _choose2_sum(np.bincount(truth[valid]))
         if agency is None:
             true_pairs = same_person
         else:
-            cells = np.unique(truth[valid] * n_agency + agency[valid], return_counts=True)[1]
+            cell = truth[valid].astype(np.int64) * n_agency + agency[valid]
+            cells = np.unique(cell, return_counts=True)[1]
             within = _choose2_sum(cells.astype(np.int64))
             true_pairs = within if link_type == "dedupe_only" else same_person - within
         left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-        found = int(np.count_nonzero((truth[left] == truth[right]) & valid[left]))
+        truth_left = truth[left]
+        found = int(np.count_nonzero((truth_left == truth[right]) & (truth_left >= 0)))
         completeness = found / true_pairs if true_pairs else 1.0
     return BlockingReport(
         n_records=n,

@@ -18,7 +18,7 @@ import polars as pl
 
 from linkage._blocking_checks import PairCheck
 from linkage._blocking_keys import KeyVariants, list_parts
-from linkage._blocking_pairs import Coded, encode_keys
+from linkage._blocking_pairs import Coded, encode_keys, parallel_map
 from linkage._dense_codes import column_codes
 from linkage.errors import ConfigError
 
@@ -143,15 +143,17 @@ def encode_rules(
         plain.append(tuple(keys))
     groups = [parts for _, _, parts in spliced]
     coded = encode_keys(frame, [*plain, *(c.values for c in checks), *groups])
-    merged: dict[str, Coded] = {}
-    for (i, j, parts), part_codes in zip(spliced, coded[len(plain) + len(checks) :], strict=True):
-        label = str(parts)
-        done = merged.get(label)
-        if done is None:
-            done = _merge_parts([f[0] for f in part_codes], frame.height)
-            done = done or _list_codes(frame, parts)
-            merged[label] = done
-        coded[i].insert(j, [done])
+    distinct: dict[str, tuple[tuple[pl.Expr, ...], list[Coded]]] = {}
+    for (_, _, parts), part_codes in zip(spliced, coded[len(plain) + len(checks) :], strict=True):
+        distinct.setdefault(str(parts), (parts, [f[0] for f in part_codes]))
+
+    def merge(item: tuple[tuple[pl.Expr, ...], list[Coded]]) -> Coded:
+        parts, part_codes = item
+        return _merge_parts(part_codes, frame.height) or _list_codes(frame, parts)
+
+    merged = dict(zip(distinct, parallel_map(merge, distinct.values(), frame.height), strict=True))
+    for i, j, parts in spliced:
+        coded[i].insert(j, [merged[str(parts)]])
     return [
         [[replace(form, values=None) for form in forms] for forms in rule]
         for rule in coded[: len(plain) + len(checks)]
