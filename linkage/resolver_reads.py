@@ -87,29 +87,29 @@ def best_per_person(
     scores = scorer.score(query, found.columns)
     refused = guarded(scorer, scores, mpi.thresholds.match)
     probability = scores.probability
-    order = np.lexsort((found.rows, -probability, refused))
+    order = np.lexsort((found.rows, -probability, refused)).tolist()
+    # plain lists: a numpy scalar per read costs more than the loop's work
+    people, chances, held = found.people.tolist(), probability.tolist(), refused.tolist()
     chosen: dict[int, int] = {}
     tied: list[int] = []
-    for i in order.tolist():
-        person = int(found.people[i])
-        if person not in chosen:
+    for i in order:
+        person = people[i]
+        j = chosen.get(person)
+        if j is None:
             chosen[person] = i
-        elif (
-            probability[i] == probability[chosen[person]] and refused[i] == refused[chosen[person]]
-        ):
+        elif chances[i] == chances[j] and held[i] == held[j]:
             tied.append(i)
     if tied:  # ties go to the smallest (agency, record_id): stable
         with mpi.lock.read():
             for i in tied:
-                person = int(found.people[i])
+                person = people[i]
                 j = chosen[person]
                 if mpi.columns.ref(int(found.rows[i])) < mpi.columns.ref(int(found.rows[j])):
                     chosen[person] = i
+    rows = found.rows.tolist()
     return {
         person: Candidate(
-            float(probability[i]),
-            bool(refused[i]),
-            functools.partial(explain_row, mpi, scores, i, int(found.rows[i])),
+            chances[i], held[i], functools.partial(explain_row, mpi, scores, i, rows[i])
         )
         for person, i in chosen.items()
     }
@@ -176,7 +176,7 @@ def explain_row(mpi: MasterPersonIndex, scores: Scores, i: int, row: int) -> Exp
 
 def refs_of(mpi: MasterPersonIndex, person: int) -> list[tuple[str, str]]:
     """The (agency, record_id) keys of an identity's records, sorted."""
-    return sorted(mpi.columns.refs(sorted(mpi.members.get(person, ()))))
+    return sorted(mpi.columns.refs(mpi.members.get(person, ())))  # keys are distinct
 
 
 def get_person(mpi: MasterPersonIndex, person_id: str) -> Person:
