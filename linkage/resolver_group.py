@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from linkage import resolver_bands as bands
 from linkage import resolver_ops as ops
 from linkage import resolver_reads as reads
 from linkage.errors import LinkageError
@@ -50,8 +51,7 @@ if TYPE_CHECKING:
 _LISTS = frozenset(LIST_COLUMNS)
 
 IntArray = npt.NDArray[np.int64]
-#: (record, candidate row, probability, refused by the household guard) of a group's pairs
-Found = tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]
+Found = bands.Found
 #: :func:`~linkage.record_keys.frame_key_hashes` of the group's new records
 Keys = tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]
 
@@ -191,14 +191,14 @@ def _upsert_group(mpi: MasterPersonIndex, items: list[_Item]) -> list[UpsertResu
     std: pl.DataFrame | None = None
     keys: Keys | None = None
     found: Found | None = None
-    at_start: list[Banded | None] = []
+    at_start: list[bands.Banded | None] = []
     if plan.active:
         std = scorer.standardise(_canonical(plan.active))
         keys = frame_key_hashes(std, columns.rules)
         query, target = _candidate_pairs(mpi, plan, keys[0].astype(np.int64), keys[1])
         probability, refused = _score(mpi, std, query, target)
         found = query, target, probability, refused
-        at_start = _banded_at_start(mpi, found, len(plan.active))
+        at_start = bands.banded_at_start(mpi, found, len(plan.active))
     with mpi.batch():
         return _decide_group(mpi, plan, std, keys, found, at_start)
 
@@ -209,7 +209,7 @@ def _decide_group(
     std: pl.DataFrame | None,
     keys: Keys | None,
     found: Found | None,
-    at_start: list[Banded | None],
+    at_start: list[bands.Banded | None],
 ) -> list[UpsertResult]:
     """Reserve the group's rows and decide its records in order (inside the transaction)."""
     columns = mpi.columns
@@ -219,7 +219,7 @@ def _decide_group(
         msg = "index rows were appended while a group was planned"
         raise RuntimeError(msg)
     bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
-    moved = _Moved(mpi, found, len(plan.active))
+    moved = bands.Moved(mpi, found, len(plan.active))
     results: list[UpsertResult] = []
     # no explicit GIL hand-over: the server's switch interval (1 ms) lets real-time calls in
     for item in plan.items:
@@ -240,8 +240,8 @@ def _decide_group(
         banded = at_start[item.active]
         if banded is None or moved.stale[item.active]:
             a, b = int(bounds[item.active]), int(bounds[item.active + 1])
-            banded = _banded(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
-        in_match, in_review = _bands(mpi, banded)
+            banded = bands.banded(mpi, found[1][a:b], found[2][a:b], found[3][a:b])
+        in_match, in_review = bands.bands(mpi, banded)
         row = start + item.active
 
         def place(person: int, probability: float, outcome: int, row: int = row) -> int:
@@ -258,33 +258,6 @@ def _decide_group(
         results.append(result)
     columns.fold_keys(mpi.lock)
     return results
-
-
-class _Moved:
-    """Records whose candidate rows have changed identity since the group's start.
-
-    Rows change identity only when the identity they were in at the start (or one they
-    moved to later, itself so marked) is merged away or split: :meth:`identity` marks
-    the records with a candidate in it then.
-    """
-
-    def __init__(
-        self,
-        mpi: MasterPersonIndex,
-        found: Found | None,
-        count: int,
-    ) -> None:
-        self.stale = np.zeros(count, dtype=bool)
-        query, target = (found[0], found[1]) if found else (np.empty(0, np.int64),) * 2
-        indexed = target < mpi.columns.n  # group rows: their records are re-banded anyway
-        people = mpi.columns.person[target[indexed]]
-        order = np.argsort(people, kind="stable")
-        self.people, self.query = people[order], query[indexed][order]
-
-    def identity(self, person: int) -> None:
-        """The rows of ``person`` (as at the group's start) have moved."""
-        a, b = np.searchsorted(self.people, [person, person + 1])
-        self.stale[self.query[a:b]] = True
 
 
 def _candidate_pairs(
@@ -370,86 +343,3 @@ def _score(
     scores = scorer.score_pairs(frame, query, right, per_query)
     refused = reads.guarded(scorer, scores, mpi.thresholds.match)
     return scores.probability, refused
-
-
-Banded = list[tuple[int, float, bool]]
-
-
-def _banded_at_start(
-    mpi: MasterPersonIndex,
-    found: Found,
-    count: int,
-) -> list[Banded | None]:
-    """:func:`_banded` of every record at once, with the identities as at the group's start.
-
-    None for the records with a candidate of the group (its identity is decided later);
-    the caller also recomputes once a merge or split has moved rows between identities.
-    """
-    query, target, probability, refused = found
-    n0 = mpi.columns.n
-    from_group = np.bincount(query[target >= n0], minlength=count) > 0
-    out: list[Banded | None] = [None if g else [] for g in from_group.tolist()]
-    keep = ~from_group[query]
-    query, target = query[keep], target[keep]
-    probability, refused = probability[keep], refused[keep]
-    people = mpi.columns.person[target]
-    order = np.lexsort((-probability, refused, people, query))
-    q, p = query[order], people[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (q[1:] != q[:-1]) | (p[1:] != p[:-1])
-    chosen = order[first]
-    chosen = chosen[(probability[chosen] >= mpi.thresholds.review) | refused[chosen]]
-    for i, person, prob, guard in zip(
-        query[chosen].tolist(),
-        people[chosen].tolist(),
-        probability[chosen].tolist(),
-        refused[chosen].tolist(),
-        strict=True,
-    ):
-        banded = out[i]
-        assert banded is not None
-        banded.append((person, prob, guard))
-    return out
-
-
-def _banded(
-    mpi: MasterPersonIndex,
-    rows: IntArray,
-    probability: npt.NDArray[np.float64],
-    refused: npt.NDArray[np.bool_],
-) -> Banded:
-    """(identity, probability, guarded) of the identities in the match or review band.
-
-    Per identity its best candidate: unguarded before guarded, then the highest
-    probability (:func:`linkage.resolver_reads.best_per_person`); a guarded one is a review.
-    """
-    if len(rows) == 0:
-        return []
-    people = mpi.columns.person[rows]
-    order = np.lexsort((-probability, refused, people))
-    sorted_people = people[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = sorted_people[1:] != sorted_people[:-1]
-    chosen = order[first]
-    chosen = chosen[(probability[chosen] >= mpi.thresholds.review) | refused[chosen]]
-    return list(
-        zip(
-            people[chosen].tolist(),
-            probability[chosen].tolist(),
-            refused[chosen].tolist(),
-            strict=True,
-        )
-    )
-
-
-def _bands(
-    mpi: MasterPersonIndex, banded: Banded
-) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Identities in the match and review bands, best first, as the one-record path ranks them."""
-    if not banded:
-        return [], []
-    t = mpi.thresholds
-    ranked = sorted(banded, key=lambda c: (-c[1], mpi.created[c[0]], mpi.person_ids[c[0]]))
-    in_match = [(p, prob) for p, prob, guard in ranked if not guard and prob >= t.match]
-    in_review = [(p, prob) for p, prob, guard in ranked if guard or prob < t.match]
-    return in_match, in_review
