@@ -126,12 +126,15 @@ def codes_from_hashes(hashes: npt.NDArray[np.uint64]) -> tuple[Int32Array, int]:
         codes = np.empty(len(hashes), dtype=np.int32)
         codes[order] = np.cumsum(step, dtype=np.int32) - 1
         return codes, int(np.count_nonzero(step))
-    # the system allocator: Arrow's default pool (mimalloc) keeps what it frees resident
+    # the system allocator: Arrow's default pool (mimalloc) keeps what it frees resident.
+    # In and out through polars and a buffer: pa.array(ndarray) and Array.to_numpy import
+    # pandas (~0.4 s the first time)
     encoded = pc.dictionary_encode(
-        pa.array(hashes, type=pa.uint64()), memory_pool=pa.system_memory_pool()
+        pl.Series(hashes).to_arrow(), memory_pool=pa.system_memory_pool()
     )
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    return codes, len(encoded.dictionary)
+    indices = encoded.indices
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)
+    return codes[indices.offset : indices.offset + len(indices)].copy(), len(encoded.dictionary)
 
 
 def distinct_sorted(values: npt.NDArray[Any]) -> npt.NDArray[Any]:

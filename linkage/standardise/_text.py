@@ -17,8 +17,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 from anyascii import anyascii
+
+from linkage._dense_codes import column_codes
 
 NON_ASCII = r"[^\x00-\x7F]"
 
@@ -84,12 +88,25 @@ def map_distinct(
 
     ``func`` returns one tuple per value, matching ``schema``; nulls give nulls.
     """
-    values = series.drop_nulls().unique()
+    values, index = distinct_values(series)
     rows = [tuple(func(v)) for v in values.to_list()]
-    table = pl.DataFrame(rows, schema=schema, orient="row")
-    # Codes into the distinct values, then a gather: cheaper than a join.
-    codes = series.cast(pl.Enum(values)).to_physical()
-    return table.select(pl.all().gather(codes))
+    return gather_rows(pl.DataFrame(rows, schema=schema, orient="row"), index)
+
+
+def distinct_values(series: pl.Series) -> tuple[pl.Series, npt.NDArray[np.uint32]]:
+    """The distinct non-null values of a text series and, per row, the index of its value
+    (``len(values)`` for null). One hashing pass (``unique`` then an ``Enum`` cast took two:
+    the cast alone ~0.3 s CPU on the 400k distinct streets of 1M records)."""
+    coded = column_codes(series, blank_is_missing=False)
+    values = series.clear() if coded.values is None else coded.values
+    index = np.where(coded.codes < 0, len(values), coded.codes).astype(np.uint32)
+    return values, index
+
+
+def gather_rows(table: pl.DataFrame, index: npt.NDArray[np.uint32]) -> pl.DataFrame:
+    """Rows of ``table`` by ``index``; ``index == table.height`` gives a row of nulls."""
+    padded = pl.concat([table, table.clear(1)], rechunk=True)
+    return padded.select(pl.all().gather(index))
 
 
 def patch_rows(series: pl.Series, dirty: pl.Series, fixed: pl.Series) -> pl.Series:

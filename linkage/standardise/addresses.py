@@ -17,9 +17,11 @@ from linkage.standardise._text import (
     apply_steps,
     as_text,
     compile_steps,
+    distinct_values,
     empty_to_null,
     fold,
     fold_series,
+    gather_rows,
     map_distinct,
     patch_rows,
     steps_expr,
@@ -159,10 +161,8 @@ def address_columns(street: pl.Series) -> list[pl.Series]:
     Parsed once per distinct street (households and repeat records share
     addresses) and gathered back per row.
     """
-    text = as_text(street)
-    values = text.drop_nulls().unique()
-    codes = text.cast(pl.Enum(values)).to_physical()
-    return _parse_streets(values).select(pl.all().gather(codes)).get_columns()
+    values, index = distinct_values(as_text(street))
+    return gather_rows(_parse_streets(values), index).get_columns()
 
 
 def clean_streets(street: pl.Series) -> pl.Series:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import polars as pl
 
-from linkage.standardise._text import as_text
+from linkage.standardise._text import as_text, distinct_values, gather_rows
 
 DOB_SCHEMA: dict[str, pl.DataType] = {
     "dob_date": pl.Date(),
@@ -154,10 +155,11 @@ def _check(year: int, month: int | None, day: int | None, today: dt.date) -> Dat
 
 def dob_columns(frame: pl.DataFrame, today: dt.date | None = None) -> list[pl.Series]:
     """``dob_date, dob_year, dob_month, dob_day`` for a canonical frame (distinct values)."""
-    text = as_text(frame["dob"])
-    table = dob_table(text.drop_nulls().unique(), today or dt.date.today())
-    codes = text.cast(pl.Enum(table["dob"])).to_physical()
-    return table.select(pl.all().exclude("dob").gather(codes)).get_columns()
+    values, index = distinct_values(as_text(frame["dob"]))
+    table = dob_table(values, today or dt.date.today())
+    # dob_table puts its rows in its own order: the table row of each distinct value
+    row = values.cast(pl.Enum(table["dob"])).to_physical().to_numpy().astype(np.uint32)
+    return gather_rows(table.drop("dob"), np.append(row, len(row))[index]).get_columns()
 
 
 # The common all-digit shapes, each read by the same _FORMATS entry that would
