@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 import polars as pl
 
 from linkage import evaluate
-from linkage._allocator import limit_malloc_arenas
+from linkage._allocator import fix_mmap_threshold, limit_malloc_arenas
 from linkage.errors import ConfigError, InvalidInputError, LinkageError
 from linkage.model import FellegiSunterModel
 from linkage.outputs import write_outputs
@@ -123,6 +123,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _link(args: argparse.Namespace) -> int:
     limit_malloc_arenas()
+    fix_mmap_threshold()
     started = time.perf_counter()
     # held in a list only until `link` takes it: then `link` holds the frame's only
     # reference and frees its raw columns once they are standardised (lower peak memory)

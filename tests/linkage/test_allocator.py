@@ -21,3 +21,7 @@ def test_jemalloc_setting_keeps_an_explicit_environment(monkeypatch: pytest.Monk
 
 def test_arena_limit_applies_on_linux_only() -> None:
     assert _allocator.limit_malloc_arenas(8) is sys.platform.startswith("linux")
+
+
+def test_mmap_threshold_applies_on_linux_only() -> None:
+    assert _allocator.fix_mmap_threshold() is sys.platform.startswith("linux")
