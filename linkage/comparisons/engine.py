@@ -24,6 +24,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons._codes import FrameCodes, Rows, frame_codes
+from linkage.comparisons._pair_scores import JaroWinklerTables
 from linkage.comparisons._table import BoolArray, encode_values
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.levels import ElseLevel, Level
@@ -137,7 +138,15 @@ def apply_cross_levels(
             column[lowered] = number
 
 
-def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
+def _batch_evaluators(
+    codes: FrameCodes,
+    left: Rows,
+    right: Rows,
+    tables: JaroWinklerTables | None = None,
+    start: int = 0,
+) -> tuple[Evaluate, Score]:
+    """Evaluators of the chunk of pairs from ``start`` of a call whose scores are ``tables``."""
+
     # ``at`` is increasing, so when it has every position it is all of them: no gather
     def evaluate(level: Level, at: Positions | None) -> BoolArray:
         if at is None or len(at) == len(left):
@@ -145,6 +154,9 @@ def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evalu
         return level.evaluate_pairs(codes, left[at], right[at])
 
     def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
+        table = None if tables is None else tables(level._col(), cutoff)
+        if table is not None:
+            return table.at(at + start)
         if len(at) == len(left):
             return level.pair_scores(codes, left, right, cutoff)
         return level.pair_scores(codes, left[at], right[at], cutoff)
@@ -152,27 +164,27 @@ def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evalu
     return evaluate, score
 
 
-def _compare_chunk(
-    codes: FrameCodes, comparisons: Sequence[Comparison], left: Rows, right: Rows
+def _compare_column(
+    codes: FrameCodes,
+    comparison: Comparison,
+    left: Rows,
+    right: Rows,
+    tables: JaroWinklerTables,
+    start: int,
 ) -> npt.NDArray[np.uint8]:
-    gamma = np.zeros((len(left), len(comparisons)), dtype=np.uint8)
-    for j, comparison in enumerate(comparisons):
-        evaluate, score = _batch_evaluators(codes, left, right)
-        first: BoolArray | None = None
-        if comparison.exact_on_equal_key:
-            # null and exact from one gather of the column's codes
-            values = codes.codes(comparison.column)
-            a, b = values[left], values[right]
-            null = (a < 0) | (b < 0)
-            first = a == b
-        else:
-            missing = codes.missing(comparison.null_columns)
-            null = missing[left] | missing[right]
-        gamma[:, j] = evaluate_levels(comparison, len(left), evaluate, score, null, first)
-    if any(c.cross_levels for c in comparisons):
-        evaluate, _ = _batch_evaluators(codes, left, right)
-        apply_cross_levels(comparisons, gamma, evaluate)
-    return gamma
+    """One comparison's levels of the chunk of pairs from ``start`` (cross levels apart)."""
+    evaluate, score = _batch_evaluators(codes, left, right, tables, start)
+    first: BoolArray | None = None
+    if comparison.exact_on_equal_key:
+        # null and exact from one gather of the column's codes
+        values = codes.codes(comparison.column)
+        a, b = values[left], values[right]
+        null = (a < 0) | (b < 0)
+        first = a == b
+    else:
+        missing = codes.missing(comparison.null_columns)
+        null = missing[left] | missing[right]
+    return evaluate_levels(comparison, len(left), evaluate, score, null, first)
 
 
 def _check_pairs(
@@ -221,13 +233,24 @@ def compare(
     if len(li):
         codes.prefetch([c for comparison in comparisons for c in comparison.columns()])
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
+    spans = [(start, min(start + CHUNK, len(li))) for start in range(0, len(li), CHUNK)]
+    # one comparison at a time over all chunks: its string scores (a table per column
+    # over all the pairs, see JaroWinklerTables) are dropped before the next comparison's
+    for j, comparison in enumerate(comparisons):
+        tables = JaroWinklerTables(codes, li, ri, spans)
+        for start, stop in spans:
+            lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
+            gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc, tables, start)
+        del tables
     adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
     tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
-    for start in range(0, len(li), CHUNK):
-        stop = start + CHUNK
-        lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
-        chunk = _compare_chunk(codes, comparisons, lc, rc)
-        gamma[start:stop] = chunk
+    crossing = any(c.cross_levels for c in comparisons)
+    for start, stop in spans if crossing or adjusted else []:
+        lc = li[start:stop].astype(np.intp)
+        chunk = gamma[start:stop]
+        if crossing:
+            evaluate, _ = _batch_evaluators(codes, lc, ri[start:stop].astype(np.intp))
+            apply_cross_levels(comparisons, chunk, evaluate)
         for j, comparison in adjusted:
             exact = np.flatnonzero(chunk[:, j] == 1)
             tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[
