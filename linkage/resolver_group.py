@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from linkage import resolver_bands as bands
 from linkage import resolver_ops as ops
@@ -143,12 +144,19 @@ def _canonical(items: list[_Item]) -> pl.DataFrame:
     }
     for column in (*TEXT_COLUMNS, *ids):
         data[column] = [item.attributes.get(column) for item in items]
+    columns = [pl.Series(name, values, dtype=pl.Utf8) for name, values in data.items()]
     for column in LIST_COLUMNS:
-        data[column] = [item.attributes.get(column) or [] for item in items]
-    schema: dict[str, pl.DataType] = {c: pl.Utf8() for c in data}
-    for column in LIST_COLUMNS:
-        schema[column] = pl.List(pl.Utf8())
-    return pl.DataFrame(data, schema=schema)
+        columns.append(_list_column(column, [item.attributes.get(column) or [] for item in items]))
+    return pl.DataFrame(columns)
+
+
+def _list_column(name: str, values: list[list[str]]) -> pl.Series:
+    """A List(Utf8) column from its values and offsets: polars builds a series per
+    row from a list of lists (17 ms for 2048 rows, this 0.5)."""
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum([len(v) for v in values], out=offsets[1:])
+    flat = pl.Series(name, [text for v in values for text in v], dtype=pl.Utf8)
+    return pl.Series(name, pa.LargeListArray.from_arrays(pa.array(offsets), flat.to_arrow()))
 
 
 def _plan(mpi: MasterPersonIndex, items: list[_Item]) -> _Plan:
