@@ -142,3 +142,25 @@ def test_group_upsert_equals_one_by_one(
     again = MasterPersonIndex(Store(tmp_path / "group.sqlite"), ModelScorer.from_json(MODEL))
     live = {p: refs for p, refs in state["members"].items() if refs}
     assert {p: refs for p, refs in _state(again)["members"].items() if refs} == live
+
+
+def test_group_frame_equals_canonical_frame(people: pl.DataFrame) -> None:
+    """The group's canonical frame (list columns from flat values) is canonical_frame's."""
+    from linkage import resolver_group as rg
+    from linkage.index import canonical_frame
+    from linkage.resolver_ops import clean_attributes
+
+    records = _stream(people)[:300]
+    records[1] = {**records[1], "aliases": ["Jess Hughes", " ", "J Hughes"], "id_licence": "0123"}
+    records[2] = {**records[2], "aliases": []}
+    items = [
+        rg._Item(n, (r["agency"], r["record_id"]), clean_attributes(r))
+        for n, r in enumerate(records)
+        if r.get("record_id")
+    ]
+    assert any(item.attributes.get("aliases") for item in items)
+    for count in (1, 3, len(items)):
+        fast = rg._canonical(items[:count])
+        reference = canonical_frame([rg._record(item) for item in items[:count]])
+        assert fast.select(sorted(fast.columns)).equals(reference.select(sorted(reference.columns)))
+        assert dict(fast.schema) == {c: reference.schema[c] for c in fast.columns}
