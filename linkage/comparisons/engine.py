@@ -24,7 +24,7 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons._codes import FrameCodes, Rows, frame_codes
-from linkage.comparisons._pair_scores import JaroWinklerTables
+from linkage.comparisons._distinct_pairs import EQUAL, FIRST, MISSING, DistinctPairs, worth_it
 from linkage.comparisons._table import BoolArray, encode_values
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.levels import ElseLevel, Level
@@ -138,15 +138,7 @@ def apply_cross_levels(
             column[lowered] = number
 
 
-def _batch_evaluators(
-    codes: FrameCodes,
-    left: Rows,
-    right: Rows,
-    tables: JaroWinklerTables | None = None,
-    start: int = 0,
-) -> tuple[Evaluate, Score]:
-    """Evaluators of the chunk of pairs from ``start`` of a call whose scores are ``tables``."""
-
+def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
     # ``at`` is increasing, so when it has every position it is all of them: no gather
     def evaluate(level: Level, at: Positions | None) -> BoolArray:
         if at is None or len(at) == len(left):
@@ -154,9 +146,6 @@ def _batch_evaluators(
         return level.evaluate_pairs(codes, left[at], right[at])
 
     def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
-        table = None if tables is None else tables(level._col(), cutoff)
-        if table is not None:
-            return table.at(at + start)
         if len(at) == len(left):
             return level.pair_scores(codes, left, right, cutoff)
         return level.pair_scores(codes, left[at], right[at], cutoff)
@@ -165,15 +154,10 @@ def _batch_evaluators(
 
 
 def _compare_column(
-    codes: FrameCodes,
-    comparison: Comparison,
-    left: Rows,
-    right: Rows,
-    tables: JaroWinklerTables,
-    start: int,
+    codes: FrameCodes, comparison: Comparison, left: Rows, right: Rows
 ) -> npt.NDArray[np.uint8]:
-    """One comparison's levels of the chunk of pairs from ``start`` (cross levels apart)."""
-    evaluate, score = _batch_evaluators(codes, left, right, tables, start)
+    """One comparison's levels of a chunk of record pairs (cross levels apart)."""
+    evaluate, score = _batch_evaluators(codes, left, right)
     first: BoolArray | None = None
     if comparison.exact_on_equal_key:
         # null and exact from one gather of the column's codes
@@ -185,6 +169,34 @@ def _compare_column(
         missing = codes.missing(comparison.null_columns)
         null = missing[left] | missing[right]
     return evaluate_levels(comparison, len(left), evaluate, score, null, first)
+
+
+def _compare_distinct(
+    codes: FrameCodes,
+    comparison: Comparison,
+    left: npt.NDArray[np.integer[Any]],
+    right: npt.NDArray[np.integer[Any]],
+    spans: list[tuple[int, int]],
+    out: npt.NDArray[np.uint8],
+) -> None:
+    """Levels of a one-key-column comparison, once per distinct value pair (cross apart).
+
+    Its levels read only the key column's values (``exact_on_equal_key``), so each
+    distinct unequal value pair is evaluated on one representative record pair.
+    """
+    pairs = DistinctPairs(codes, comparison.column, left, right, spans)
+    table = np.empty(len(pairs) + FIRST, dtype=np.uint8)
+    table[MISSING], table[EQUAL] = 0, 1
+    for start in range(0, len(pairs), CHUNK):
+        lc, rc = pairs.left_rows[start : start + CHUNK], pairs.right_rows[start : start + CHUNK]
+        evaluate, score = _batch_evaluators(codes, lc, rc)
+        unequal = np.zeros(len(lc), dtype=bool)  # distinct codes: the exact level never matches
+        table[FIRST + start : FIRST + start + len(lc)] = evaluate_levels(
+            comparison, len(lc), evaluate, score, None, unequal
+        )
+    del pairs.left_rows, pairs.right_rows
+    for start, stop in spans:
+        out[start:stop] = table[pairs.index[start:stop]]
 
 
 def _check_pairs(
@@ -234,14 +246,13 @@ def compare(
         codes.prefetch([c for comparison in comparisons for c in comparison.columns()])
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
     spans = [(start, min(start + CHUNK, len(li))) for start in range(0, len(li), CHUNK)]
-    # one comparison at a time over all chunks: its string scores (a table per column
-    # over all the pairs, see JaroWinklerTables) are dropped before the next comparison's
     for j, comparison in enumerate(comparisons):
-        tables = JaroWinklerTables(codes, li, ri, spans)
+        if comparison.exact_on_equal_key and worth_it(codes, comparison.column, len(li)):
+            _compare_distinct(codes, comparison, li, ri, spans, gamma[:, j])
+            continue
         for start, stop in spans:
             lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
-            gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc, tables, start)
-        del tables
+            gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc)
     adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
     tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
     crossing = any(c.cross_levels for c in comparisons)

@@ -1,0 +1,109 @@
+"""The distinct value pairs of one column over all the pairs of a compare call.
+
+A comparison whose levels read one key column (the names: their phonetic keys,
+roots and first names are functions of it, see ``Comparison.key_columns``) has
+one level per ordered (left value, right value) pair. Within one call the same
+two values meet in many record pairs, spread over all chunks (1M fixture: 3.25M
+pairs with unequal family names hold about a million ordered value pairs), so its
+levels are evaluated once per distinct value pair, on one representative record
+pair each, and gathered back. :class:`DistinctPairs` finds them with one hash of
+an integer key per pair (no sort) and keeps one ``int32`` per pair: missing,
+equal, or the number of its value pair.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from linkage.comparisons._codes import FrameCodes, Rows
+
+#: A column's value pairs are found over the call when the pairs number at least this
+#: many times its values. At 1M records (6.1M pairs) the names (8-27k values) qualify and
+#: the phones, e-mails and identifiers do not (hundreds of thousands of values); the
+#: random pairs for u (400k) repeat few value pairs in any column but the sex.
+PAIRS_PER_VALUE = 100
+#: ``index`` entries below the first value pair: a side missing, equal values.
+MISSING, EQUAL, FIRST = 0, 1, 2
+
+
+def worth_it(codes: FrameCodes, column: str, n_pairs: int) -> bool:
+    """Whether ``n_pairs`` pairs likely repeat the value pairs of ``column`` often."""
+    return codes.n_values(column) * PAIRS_PER_VALUE <= n_pairs
+
+
+class DistinctPairs:
+    """Distinct ordered (left code, right code) pairs of ``column``, both present and unequal.
+
+    Args:
+        codes: the frame's codes.
+        column: the key column.
+        left, right: row positions of all the call's pairs (any integer dtype).
+        spans: (start, stop) chunks covering the pairs, to bound the temporaries.
+
+    Attributes:
+        index: per pair, MISSING, EQUAL, or FIRST + the number of its value pair.
+        left_rows, right_rows: a record row holding each value pair's left and right value.
+    """
+
+    def __init__(
+        self,
+        codes: FrameCodes,
+        column: str,
+        left: npt.NDArray[np.integer[Any]],
+        right: npt.NDArray[np.integer[Any]],
+        spans: list[tuple[int, int]],
+    ) -> None:
+        values = codes.codes(column)
+        n_values = max(codes.n_values(column), 1)
+        self.index = np.empty(len(left), dtype=np.int32)
+        position_type = np.uint32 if len(left) < 2**32 else np.int64
+        keys, positions = [], []
+        for start, stop in spans:
+            a, b = values[left[start:stop]], values[right[start:stop]]
+            ok = (a >= 0) & (b >= 0)
+            equal = ok & (a == b)
+            todo = np.flatnonzero(ok & ~equal)
+            chunk = self.index[start:stop]
+            chunk[:] = MISSING
+            chunk[equal] = EQUAL
+            if len(todo) == 0:  # Arrow leaves empty chunks out of its output
+                continue
+            key = a[todo].astype(np.int64)
+            key *= n_values
+            key += b[todo]
+            keys.append(pa.array(key, type=pa.int64()))  # no copy
+            positions.append((todo + start).astype(position_type))
+        # hash-based: the distinct keys in order of first appearance and each key's
+        # number, one dictionary across the chunks
+        pool = pa.system_memory_pool()  # Arrow's default pool keeps what it frees resident
+        encoded = pc.dictionary_encode(pa.chunked_array(keys, type=pa.int64()), memory_pool=pool)
+        del keys
+        distinct: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        for part, at in zip(encoded.chunks, positions, strict=True):
+            self.index[at] = part.indices.to_numpy(zero_copy_only=False) + np.int32(FIRST)
+            distinct = part.dictionary.to_numpy(zero_copy_only=False)
+        del encoded, positions
+        rows = representative_rows(codes, column)
+        self.left_rows: Rows = rows[distinct // n_values]
+        self.right_rows: Rows = rows[distinct % n_values]
+
+    def __len__(self) -> int:
+        return len(self.left_rows)
+
+
+def representative_rows(codes: FrameCodes, column: str) -> Rows:
+    """Per code of ``column``, a record row holding that value."""
+
+    def build() -> Rows:
+        values = codes.codes(column)
+        rows = np.zeros(max(codes.n_values(column), 1), dtype=np.intp)
+        present = np.flatnonzero(values >= 0)
+        rows[values[present]] = present  # any row of a value will do: they hold the same
+        return rows
+
+    return codes.memo(("representative_rows", column), build)

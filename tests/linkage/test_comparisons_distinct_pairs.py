@@ -1,0 +1,67 @@
+"""One-key-column comparisons evaluated once per distinct value pair of a compare call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkage.comparisons import _distinct_pairs, compare, engine
+from tests.linkage.test_comparisons_engine import COMPARISONS, _frame, _person, reference
+
+
+@st.composite
+def many_pairs(draw: Any) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+    # few values, many pairs: each value pair repeats, so the one-key comparisons qualify
+    rows = [_person(draw) for _ in range(draw(st.integers(2, 30)))]
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n = len(rows)
+    left, right = rng.integers(0, n, 1_500), rng.integers(0, n, 1_500)
+    keep = left != right
+    return rows, list(zip(left[keep].tolist(), right[keep].tolist(), strict=True))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(many_pairs())
+def test_distinct_value_pairs_match_reference(
+    data: tuple[list[dict[str, Any]], list[tuple[int, int]]],
+) -> None:
+    rows, pairs = data
+    frame = _frame(rows)
+    left = np.array([p[0] for p in pairs], dtype=np.uint32)
+    right = np.array([p[1] for p in pairs], dtype=np.uint32)
+    expected = reference(rows, pairs, COMPARISONS)
+    chunk, per_value = engine.CHUNK, _distinct_pairs.PAIRS_PER_VALUE
+    try:
+        engine.CHUNK = 700  # several chunks share the value pairs
+        assert _distinct_pairs.worth_it(engine.frame_codes(frame), "given_std", len(left))
+        distinct = compare(frame, left, right, COMPARISONS)
+        _distinct_pairs.PAIRS_PER_VALUE = 10**9  # chunk by chunk, pair by pair
+        chunked = compare(frame, left, right, COMPARISONS)
+    finally:
+        engine.CHUNK, _distinct_pairs.PAIRS_PER_VALUE = chunk, per_value
+    np.testing.assert_array_equal(distinct.gamma, expected)
+    np.testing.assert_array_equal(chunked.gamma, expected)
+    for name in distinct.tf:
+        np.testing.assert_array_equal(distinct.tf[name], chunked.tf[name])
+
+
+def test_distinct_pairs_index_and_representatives() -> None:
+    frame = pl.DataFrame({"v": ["SMITH", "SMYTH", None, "SMITH", "JONES", ""]})
+    left = np.array([0, 0, 1, 2, 3, 0, 4, 1] * 100, dtype=np.uint32)
+    right = np.array([1, 3, 0, 0, 1, 4, 5, 4] * 100, dtype=np.uint32)
+    codes = engine.frame_codes(frame)
+    pairs = _distinct_pairs.DistinctPairs(codes, "v", left, right, [(0, 300), (300, 800)])
+    values = frame["v"].to_list()
+    # ordered value pairs: SMITH/SMYTH (pairs 0 and 4), SMYTH/SMITH, SMITH/JONES, SMYTH/JONES
+    assert len(pairs) == 4
+    got = [(values[a], values[b]) for a, b in zip(pairs.left_rows, pairs.right_rows, strict=True)]
+    assert got == [("SMITH", "SMYTH"), ("SMYTH", "SMITH"), ("SMITH", "JONES"), ("SMYTH", "JONES")]
+    first = _distinct_pairs.FIRST
+    expected = [first, _distinct_pairs.EQUAL, first + 1, _distinct_pairs.MISSING, first]
+    expected += [first + 2, _distinct_pairs.MISSING, first + 3]  # a blank value is missing
+    np.testing.assert_array_equal(pairs.index, expected * 100)
