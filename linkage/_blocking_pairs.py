@@ -147,18 +147,29 @@ def combine(keys: list[list[Coded]], n: int) -> tuple[IntArray, IntArray, int]:
     listed = [forms[0] for forms in keys if len(forms) == 1 and forms[0].rows is not None]
     first = listed[0].rows if listed else None
     rows = np.arange(n, dtype=np.int64) if first is None else first.astype(np.int64)
+    variants = next((forms for forms in keys if len(forms) > 1), None)
+    kept = None  # rows with some variant form (the others cannot pair), when there are forms
+    if variants is not None:
+        some_form = np.zeros(n, dtype=bool)
+        for form in variants:
+            some_form |= form.codes >= 0
+        kept = some_form[rows]
+        rows = rows[kept]
     key = np.zeros(len(rows), dtype=np.int64)
     valid = np.ones(len(rows), dtype=bool)
     bound = 1
     for forms in keys:
         if len(forms) > 1:
             continue
-        whole = forms[0].rows is not None or first is None  # codes already per row of rows
-        codes = forms[0].codes if whole else forms[0].codes[rows]
+        if forms[0].rows is not None:  # codes already per row of rows (before ``kept``)
+            codes = forms[0].codes if kept is None else forms[0].codes[kept]
+        elif first is None and kept is None:  # rows are all records
+            codes = forms[0].codes
+        else:
+            codes = forms[0].codes[rows]
         key, bound = _mix(key, bound, codes, forms[0].cardinality)
         valid &= codes >= 0
     rows, key = rows[valid], key[valid]
-    variants = next((forms for forms in keys if len(forms) > 1), None)
     if variants is None:
         return rows, key, bound
     parts_rows, parts_key = [], []
