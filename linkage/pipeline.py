@@ -15,11 +15,15 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage import blocking, cluster, decision, evaluate
+from linkage._batch_training import TRAINING_SESSIONS as TRAINING_SESSIONS
+from linkage._batch_training import fit, random_pair_levels
+from linkage._batch_training import random_pairs as random_pairs
+from linkage._batch_training import train as train
 from linkage._dense_codes import dense_codes
 from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
 from linkage.comparisons._codes import forget_frame_codes
 from linkage.errors import ConfigError, InvalidInputError
-from linkage.model import FellegiSunterModel, TrainingSession, fit_em_sessions
+from linkage.model import FellegiSunterModel
 from linkage.progress import PhaseTimer, Reporter
 from linkage.schema import IDENTIFIER_PREFIX, KEY_COLUMNS, TRUTH_COLUMN
 from linkage.standardise import standardise
@@ -30,12 +34,6 @@ PHASES = ("standardise", "block", "compare", "train", "score", "cluster", "repor
 AGENCY_PERSON_NO = "id_agency_person_no"
 #: input columns the phases after comparing read (keys, truth, agency person numbers)
 _LATER_COLUMNS = (*KEY_COLUMNS, TRUTH_COLUMN, AGENCY_PERSON_NO)
-#: EM sessions (see linkage.model._sessions): same date of birth trains the
-#: other fields' m; same given and family name trains the date of birth's.
-TRAINING_SESSIONS = (
-    TrainingSession(("dob",)),
-    TrainingSession(("given_name", "family_name")),
-)
 
 
 @dataclass(frozen=True)
@@ -170,11 +168,14 @@ def link(
         vectors = compare(std, left, right, comparisons)
     with timer.phase("train"):
         if model is None:
-            model = train(std, vectors, comparisons, settings, block_report, left, right)
+            random_gamma = random_pair_levels(std, comparisons, settings)
+            # the standardised columns go before EM (the run's peak memory at 1M)
+            std = _later_columns(std)
+            model = fit(
+                std, vectors, random_gamma, comparisons, settings, block_report, left, right
+            )
             timer.note("train", f"prior {model.prior:.4g}")
-        # free the standardised columns and their codes: later phases need only these
-        forget_frame_codes(std)
-        std = _narrow(std, _LATER_COLUMNS)
+        std = _later_columns(std)
     with timer.phase("score"):
         weight = model.match_weight(vectors.gamma, vectors.tf)
         probability = model.match_probability(weight)
@@ -199,74 +200,6 @@ def link(
     summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
     summary["peak_rss_mib_after"] = timer.peak_rss_mib
     return LinkageResult(pairs, clusters, review, merges, model, comparisons, summary)
-
-
-def train(
-    std: pl.DataFrame,
-    vectors: ComparisonVectors,
-    comparisons: tuple[Comparison, ...],
-    settings: LinkageSettings,
-    block_report: blocking.BlockingReport,
-    left: npt.NDArray[np.uint32],
-    right: npt.NDArray[np.uint32],
-) -> FellegiSunterModel:
-    """u from random record pairs, m by EM in sessions (or from labels), then the prior.
-
-    The prior is P(match) among all record pairs allowed by the link type, the
-    pairs blocking left out counting as non-matches (see
-    `linkage.model.fit_em_sessions`).
-    """
-    model = FellegiSunterModel.for_comparisons(
-        comparisons,
-        match_threshold=settings.match_threshold,
-        review_threshold=settings.review_threshold,
-    )
-    model.comparisons = [c.to_dict() for c in comparisons]
-    rand_left, rand_right = random_pairs(std, settings.u_sample_pairs, settings)
-    random_gamma = compare(std, rand_left, rand_right, comparisons).gamma
-    if settings.training == "labelled":
-        if TRUTH_COLUMN not in std.columns or block_report.true_pairs is None:
-            msg = f"labelled training needs a truth column ({TRUTH_COLUMN!r}) in the inputs"
-            raise ConfigError(msg)
-        truth = std[TRUTH_COLUMN].cast(pl.Categorical).to_physical().to_numpy()
-        model.fit_labelled(vectors.gamma, truth[left] == truth[right])
-        model.estimate_u(random_gamma)
-        model.prior = max(block_report.true_pairs, 1) / block_report.possible_pairs
-        decision.fit_household(model, vectors.gamma)
-        return model
-    model.estimate_u(random_gamma)
-    n_total_pairs = block_report.possible_pairs
-    names = {c.name for c in comparisons}
-    sessions = [s for s in TRAINING_SESSIONS if names.issuperset(s.fields)]
-    fit_em_sessions(
-        model,
-        vectors.gamma,
-        sessions,
-        n_total_pairs=n_total_pairs,
-        max_iter=settings.em_max_iter,
-        tol=1e-6,
-    )
-    decision.fit_household(model, vectors.gamma)
-    return model
-
-
-def random_pairs(
-    std: pl.DataFrame, n_pairs: int, settings: LinkageSettings
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """A uniform sample of distinct record pairs allowed by the link type."""
-    rng = np.random.default_rng(settings.seed)
-    n = std.height
-    draw = max(n_pairs * 2, 1_000)
-    left = rng.integers(0, n, draw, dtype=np.int64)
-    right = rng.integers(0, n, draw, dtype=np.int64)
-    keep = left != right
-    if settings.link_type != "link_and_dedupe":
-        agency = std["agency"].cast(pl.Categorical).to_physical().to_numpy()
-        same = agency[left] == agency[right]
-        keep &= ~same if settings.link_type == "link_only" else same
-    left, right = left[keep][:n_pairs], right[keep][:n_pairs]
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
-    return lo.astype(np.uint32), hi.astype(np.uint32)
 
 
 def _cluster(
@@ -330,6 +263,12 @@ def _agency_person_numbers(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
 def _narrow(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     """The given columns of ``frame`` that it has, as they are (``select`` would copy)."""
     return pl.DataFrame([frame.get_column(c) for c in dict.fromkeys(columns) if c in frame.columns])
+
+
+def _later_columns(std: pl.DataFrame) -> pl.DataFrame:
+    """The columns later phases read; the codes cached for the others are freed."""
+    forget_frame_codes(std)
+    return _narrow(std, _LATER_COLUMNS)
 
 
 def _key_frame(std: pl.DataFrame) -> pl.DataFrame:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
+import polars as pl
 import pytest
 
-from linkage import blocking, pipeline
+from linkage import _batch_training, blocking, pipeline
 from linkage._blocking_checks import SEX_AGREES
 from linkage.generate import generate
 
@@ -46,3 +48,18 @@ def test_link_lets_the_raw_frame_go_after_standardising(
     result = pipeline.link(frames.pop())
     assert alive_when_blocking == [False]
     assert result.clusters.height == 2_000
+
+
+def test_em_runs_after_the_standardised_columns_are_let_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[set[str]] = []
+
+    def spy(std: pl.DataFrame, *args: Any) -> Any:
+        seen.append(set(std.columns))
+        return _batch_training.fit(std, *args)
+
+    monkeypatch.setattr(pipeline, "fit", spy)
+    pipeline.link(generate(2_000, seed=3))
+    assert len(seen) == 1
+    assert seen[0] <= {"agency", "record_id", "true_person_id", "id_agency_person_no"}
