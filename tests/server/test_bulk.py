@@ -143,3 +143,37 @@ def test_batch_entries_are_filled_as_the_converter_builds_them(outcome: str) -> 
     filled = pb.UpsertRecordResponse()
     fill_upsert_result(filled, result)
     assert filled == upsert_to_proto(result)
+
+
+def test_group_size_is_small_while_real_time_calls_come_in() -> None:
+    from server.bulk import BulkPacer
+
+    pacer = BulkPacer(busy_size=8, quiet_size=64, quiet_seconds=60)
+    assert pacer.size() == 64
+    pacer.realtime()
+    assert pacer.size() == 8
+    pacer.quiet_seconds = 0
+    assert pacer.size() == 64
+
+
+def test_groups_take_what_has_arrived_up_to_the_size_in_records() -> None:
+    from server.bulk import _groups
+
+    def item(records: int) -> pb.UpsertRecordsRequest:
+        if records == 1:
+            return pb.UpsertRecordsRequest(record=agency_record("police", "1"))
+        return pb.UpsertRecordsRequest(records=[agency_record("police", "1")] * records)
+
+    arrived = threading.Event()
+    items = [item(n) for n in (1, 3, 2, 9, 1)]
+
+    def stream() -> Iterator[pb.UpsertRecordsRequest]:
+        yield from items
+        arrived.set()
+
+    def size() -> int:  # every item has arrived before the first group is taken
+        assert arrived.wait(10)
+        return 6
+
+    sizes = [[len(r.records) or 1 for r in group] for group in _groups(stream(), size, 100)]
+    assert sizes == [[1, 3, 2], [9], [1]]  # an item over the size goes alone
