@@ -85,7 +85,8 @@ def test_bulk_stream_links_as_single_upserts_with_the_trained_model(tmp_path: Pa
     # one record per message, then batches (one over the group size, so several commits
     # answer it) mixed with single records
     single = [pb.UpsertRecordsRequest(request_id=str(i), record=r) for i, r in enumerate(records)]
-    batched, position, sizes = [], 0, [5, 1, 70, 3, 100]
+    batched: list[pb.UpsertRecordsRequest] = []
+    position, sizes = 0, [5, 1, 70, 3, 100]
     while position < len(records):
         size = sizes[len(batched) % len(sizes)]
         part = records[position : position + size]
