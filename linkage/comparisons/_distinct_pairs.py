@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -76,7 +77,7 @@ class DistinctPairs:
             key = a[todo].astype(np.int64)
             key *= n_values
             key += b[todo]
-            keys.append(pa.array(key, type=pa.int64()))  # no copy
+            keys.append(pl.Series(key).to_arrow())  # no copy; pa.array would import pandas
             positions.append((todo + start).astype(position_type))
         # hash-based: the distinct keys in order of first appearance and each key's
         # number, one dictionary across the chunks
@@ -85,8 +86,8 @@ class DistinctPairs:
         del keys
         distinct: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         for part, at in zip(encoded.chunks, positions, strict=True):
-            self.index[at] = part.indices.to_numpy(zero_copy_only=False) + np.int32(FIRST)
-            distinct = part.dictionary.to_numpy(zero_copy_only=False)
+            self.index[at] = _view(part.indices, np.int32) + np.int32(FIRST)
+            distinct = _view(part.dictionary, np.int64)
         del encoded, positions
         rows = representative_rows(codes, column)
         self.left_rows: Rows = rows[distinct // n_values]
@@ -94,6 +95,12 @@ class DistinctPairs:
 
     def __len__(self) -> int:
         return len(self.left_rows)
+
+
+def _view(array: Any, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A null-free Arrow numeric array as numpy, without a copy (Array.to_numpy imports pandas)."""
+    values = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return values[array.offset : array.offset + len(array)]
 
 
 def representative_rows(codes: FrameCodes, column: str) -> Rows:
