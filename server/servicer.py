@@ -33,7 +33,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         bulk_group_size: UpsertRecords records per group commit while real-time calls
             are being served.
         bulk_group_size_quiet: records per group commit while none are (larger groups cost
-            less per record but keep real-time calls waiting longer); default 8 times
+            less per record but keep real-time calls waiting longer); default 16 times
             ``bulk_group_size``.
         default_max_results: Resolve's max_results when the request leaves it 0.
     """
@@ -53,7 +53,7 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         gc.freeze()
         self.bulk_slots = threading.BoundedSemaphore(max_bulk_streams)
         self.bulk_group_size = bulk_group_size
-        self.pacer = BulkPacer(bulk_group_size, bulk_group_size_quiet or 8 * bulk_group_size)
+        self.pacer = BulkPacer(bulk_group_size, bulk_group_size_quiet or 16 * bulk_group_size)
         self.default_max_results = default_max_results
 
     # Resolve ---------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_bulk_stream_links_as_single_upserts_with_the_trained_model(tmp_path: Pa
             batched.append(pb.UpsertRecordsRequest(request_id=str(position), records=part))
         position += size
     for name, requests in [("single", single), ("batched", batched)]:
-        bulk = served_with(name, bulk_group_size=8)  # 64 records per commit alone
+        bulk = served_with(name, bulk_group_size=4)  # 64 records per commit alone
         try:
             replies = list(bulk.stub.UpsertRecords(iter(requests)))
         finally:
