@@ -189,7 +189,11 @@ class HashIndex:
     @property
     def wants_merge(self) -> bool:
         """Enough recent postings that folding them into the base pays."""
-        return self.delta_size > _MERGE_AFTER
+        return self.delta_size > self._merge_after()
+
+    def _merge_after(self) -> int:
+        # a fold rewrites the whole base: on a large index, fold less often
+        return max(_MERGE_AFTER, len(self.base_hash) // 16)
 
     def _sorted(self) -> list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]]:
         return [(self.base_hash, self.base_rows), *self.runs]
@@ -213,7 +217,7 @@ class HashIndex:
             runs = [(all_h[order], all_r[order])]
         self.runs = runs
         self.delta_size += len(rows)
-        if merge and self.delta_size > 4 * _MERGE_AFTER:  # a writer that never folds
+        if merge and self.delta_size > 4 * self._merge_after():  # a writer that never folds
             self.merge(np.empty(0, np.uint32), np.empty(0, np.uint64))
 
     def add_one(self, row: int, hashes: Iterable[int]) -> None:
@@ -223,7 +227,7 @@ class HashIndex:
             self.delta.setdefault(h, []).append(row)
             count += 1
         self.delta_size += count
-        if self.delta_size > 4 * _MERGE_AFTER:  # a writer that never folds
+        if self.delta_size > 4 * self._merge_after():  # a writer that never folds
             self.merge(np.empty(0, np.uint32), np.empty(0, np.uint64))
 
     def merged(

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS reviews (
     record_id TEXT NOT NULL,
     PRIMARY KEY (person_id, other_person_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reviews_other ON reviews(other_person_id);
 """
 
 Synchronous = Literal["FULL", "NORMAL"]
