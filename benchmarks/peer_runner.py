@@ -116,11 +116,16 @@ def _components(n: int, left: IntArray, right: IntArray) -> IntArray:
 def run_linkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
     """`linkage.pipeline.link` with its default settings; phases from its own timer."""
     from linkage import blocking
+    from linkage._allocator import fix_mmap_threshold, limit_malloc_arenas
     from linkage.pipeline import LinkageSettings, link
 
+    limit_malloc_arenas()  # as `linkage link` does
+    fix_mmap_threshold()
     phases = Phases()
     with phases.phase("read"):
-        frame = pl.read_parquet(path).drop(TRUTH)
+        # in a list until `link` takes it, which then frees the raw columns early (as the CLI)
+        inputs = [pl.read_parquet(path).drop(TRUTH)]
+    keys = inputs[0].select("agency", "record_id").with_row_index("row")
     ours = "link_only" if link_type == "link_only" else "link_and_dedupe"
     settings = LinkageSettings(link_type=ours)
     # result.pairs holds only pairs with probability >= 0.01; the parent needs every
@@ -135,7 +140,7 @@ def run_linkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
 
     blocking.generate_pairs = capture  # type: ignore[assignment]
     try:
-        result = link(frame, settings)
+        result = link(inputs.pop(), settings)
     finally:
         blocking.generate_pairs = generate_pairs  # type: ignore[assignment]
     peak = _peak_rss_mib()
@@ -143,7 +148,6 @@ def run_linkage(path: Path, link_type: str, out: Path) -> dict[str, Any]:
     timings |= {k: v for k, v in result.summary["timings_s"].items() if k != "total"}
     candidates = captured[-1]
 
-    keys = frame.select("agency", "record_id").with_row_index("row")
     scored = result.pairs.join(
         keys.rename({"agency": "agency_l", "record_id": "record_id_l", "row": "left"}),
         on=["agency_l", "record_id_l"],
