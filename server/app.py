@@ -150,6 +150,7 @@ def create_server(
         index,
         max_bulk_streams=config.max_bulk_streams,
         bulk_group_size=config.bulk_group_size,
+        bulk_group_size_quiet=config.bulk_group_size_quiet or None,
         default_max_results=config.default_max_results,
     )
     governance = build_governance(config)

@@ -41,6 +41,7 @@ class ServerConfig:
     max_workers: int = 16
     max_bulk_streams: int = 2
     bulk_group_size: int = 256
+    bulk_group_size_quiet: int = 0  # 0: 16 x bulk_group_size
     max_message_bytes: int = 4 * 1024 * 1024
     grace_seconds: float = 10.0
     default_max_results: int = 10
@@ -71,6 +72,9 @@ class ServerConfig:
             if getattr(self, name) < 1:
                 msg = f"{name} must be at least 1"
                 raise ConfigError(msg)
+        if self.bulk_group_size_quiet and self.bulk_group_size_quiet < self.bulk_group_size:
+            msg = "bulk_group_size_quiet must be 0 (16 x bulk_group_size) or >= bulk_group_size"
+            raise ConfigError(msg)
         if self.max_bulk_streams >= self.max_workers:
             msg = "max_bulk_streams must be below max_workers so real-time calls keep workers"
             raise ConfigError(msg)

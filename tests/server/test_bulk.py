@@ -178,3 +178,14 @@ def test_groups_take_what_has_arrived_up_to_the_size_in_records() -> None:
 
     sizes = [[len(r.records) or 1 for r in group] for group in _groups(stream(), size, 100)]
     assert sizes == [[1, 3, 2], [9], [1]]  # an item over the size goes alone
+
+
+def test_quiet_group_size_is_configurable_and_checked() -> None:
+    from linkage.errors import ConfigError
+    from server.config import load_config
+
+    assert load_config(None, env={}).bulk_group_size_quiet == 0  # 16 x bulk_group_size
+    configured = load_config(None, env={"LINKAGE_BULK_GROUP_SIZE_QUIET": "4096"})
+    assert configured.bulk_group_size_quiet == 4096
+    with pytest.raises(ConfigError, match="bulk_group_size_quiet"):
+        load_config(None, env={}, bulk_group_size=512, bulk_group_size_quiet=256)
