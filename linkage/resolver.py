@@ -193,7 +193,7 @@ class MasterPersonIndex:
         Raises:
             RecordNotFoundError: no such record.
         """
-        record = self.store.get_record(agency, record_id)
+        record = self.store.get_committed_record(agency, record_id)
         if record is None:
             msg = f"no record ({agency!r}, {record_id!r})"
             raise RecordNotFoundError(msg)

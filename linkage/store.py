@@ -14,7 +14,9 @@ after each commit, so copying a group's pages into the database overlaps the nex
 group's work instead of lengthening its commit (about 60 -> 20 us per record at
 1M in groups of 2048). The WAL restarts from its beginning when a transaction
 begins after a complete checkpoint: :meth:`Store.writing` lets the bulk writer
-hold the store while it plans and begin its transaction only to write.
+hold the store while it plans and begin its transaction only to write. Callers'
+reads of a record go to a read-only connection (:meth:`Store.get_committed_record`,
+``linkage.store_side``), so they do not wait while a bulk group holds the writer.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from linkage.store_rows import (
     now,
     record_row,
 )
+from linkage.store_side import CommittedReader, WalCheckpointer
 
 __all__ = [
     "MergeEvent",
@@ -90,42 +93,12 @@ Synchronous = Literal["FULL", "NORMAL"]
 _PUT = "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _ADD_PERSON = "INSERT OR IGNORE INTO persons(person_id, created_seq) VALUES (?, ?)"
 _ADD_REVIEW = "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?)"
+_GET_RECORD = "SELECT * FROM records WHERE agency = ? AND record_id = ?"
 _BUFFERED = (_ADD_PERSON, _ADD_REVIEW, _PUT)
 #: Page cache of the writer: a group's B-tree pages stay in memory (2 MiB by default).
 _CACHE_KIB = 65536
 #: The commit checkpoints itself only if the background checkpoints fall this far behind.
 _AUTOCHECKPOINT_PAGES = 16384
-
-
-class _Checkpointer:
-    """Checkpoints a WAL database from its own thread and connection when woken."""
-
-    def __init__(self, path: str) -> None:
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._wake = threading.Event()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._stopped:
-                return
-            try:  # PASSIVE: never blocks the writer; what is left waits for the next wake
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:  # busy or closing: the writer's autocheckpoint is the backstop
-                continue
-
-    def stop(self) -> None:
-        self._stopped = True
-        self._wake.set()
-        self._thread.join()
-        self._conn.close()
 
 
 class Store:
@@ -158,10 +131,12 @@ class Store:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         self._conn.executescript(_SCHEMA)
-        self._checkpointer: _Checkpointer | None = None
+        self._checkpointer: WalCheckpointer | None = None
+        self._reader: CommittedReader | None = None
         if self.path != ":memory:":
             self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
-            self._checkpointer = _Checkpointer(self.path)
+            self._checkpointer = WalCheckpointer(self.path)
+            self._reader = CommittedReader(self.path)
         with self.transaction():
             if self.get_meta("schema_version") is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
@@ -173,6 +148,9 @@ class Store:
             if self._checkpointer is not None:
                 self._checkpointer.stop()
                 self._checkpointer = None
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             self._conn.close()
 
     @contextmanager
@@ -349,10 +327,16 @@ class Store:
         return decode_attributes(rows[0][0]) if rows else None
 
     def get_record(self, agency: str, record_id: str) -> StoredRecord | None:
-        """One record, or None."""
-        rows = self._read(
-            "SELECT * FROM records WHERE agency = ? AND record_id = ?", (agency, record_id)
-        )
+        """One record, or None (a writer's read: it sees the open transaction's writes)."""
+        rows = self._read(_GET_RECORD, (agency, record_id))
+        return decode_record(rows[0]) if rows else None
+
+    def get_committed_record(self, agency: str, record_id: str) -> StoredRecord | None:
+        """One record as last committed, or None, read on a connection of its own: a
+        caller's read does not wait while a bulk group holds the writer."""
+        if self._reader is None:  # in memory: one connection
+            return self.get_record(agency, record_id)
+        rows = self._reader.fetch(_GET_RECORD, (agency, record_id))
         return decode_record(rows[0]) if rows else None
 
     def iter_records(self, batch: int = 50_000) -> Iterator[list[StoredRecord]]:

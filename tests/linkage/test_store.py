@@ -124,3 +124,40 @@ def test_bulk_loaded_nulls_are_not_attributes(tmp_path: Path) -> None:
     record = store.get_record("police", "1")
     assert record is not None
     assert dict(record.attributes) == {"given_name": "Ann"}
+
+
+def test_committed_reads_do_not_wait_for_the_writer(store: Store) -> None:
+    import threading
+
+    with store.transaction():
+        store.add_person("P1", store.next_seq())
+        store.put_record(_rec("r1", "P1", store.next_seq(), given_name="Ann"))
+    holding, release = threading.Event(), threading.Event()
+
+    def bulk_group() -> None:  # holds the writer with an uncommitted record, as a group does
+        with store.writing(), store.transaction():
+            store.put_record(_rec("r2", "P1", store.next_seq(), given_name="Bo"))
+            assert store.get_record("police", "r2") is not None  # the writer sees its own
+            holding.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=bulk_group)
+    writer.start()
+    try:
+        assert holding.wait(10)
+        read: list[StoredRecord | None] = []
+        reader = threading.Thread(
+            target=lambda: read.append(store.get_committed_record("police", "r1"))
+        )
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive(), "a committed read waited for the writer"
+        assert read[0] is not None
+        assert read[0].attributes == {"given_name": "Ann"}
+        assert store.get_committed_record("police", "r2") is None  # not committed yet
+    finally:
+        release.set()
+        writer.join(10)
+    committed = store.get_committed_record("police", "r2")
+    assert committed is not None
+    assert committed.attributes == {"given_name": "Bo"}
