@@ -52,7 +52,6 @@ class LinkageServicer(pb_grpc.LinkageServiceServicer):
         # few bulk groups, stalling every call). Frozen objects are left out of collections.
         gc.freeze()
         self.bulk_slots = threading.BoundedSemaphore(max_bulk_streams)
-        self.bulk_group_size = bulk_group_size
         self.pacer = BulkPacer(bulk_group_size, bulk_group_size_quiet or 16 * bulk_group_size)
         self.default_max_results = default_max_results
 
