@@ -28,13 +28,21 @@ from linkage.comparisons._codes import FrameCodes, Rows
 #: the phones, e-mails and identifiers do not (hundreds of thousands of values); the
 #: random pairs for u (400k) repeat few value pairs in any column but the sex.
 PAIRS_PER_VALUE = 100
+#: A string score (Jaro-Winkler) of a column is computed once per distinct unordered
+#: value pair of the call when the pairs number at least this many times its values: at
+#: 1M the addresses (196k values, 6.1M pairs; 3.3M scored pairs hold 1.7M value pairs).
+SCORE_PAIRS_PER_VALUE = 10
+#: Columns with fewer values are numbered by a hash of the pair keys (few distinct pairs:
+#: the table stays small); more, by a sort, which at 1M (addresses: 1.7M distinct of 3.3M
+#: keys) costs less CPU and ~100 MiB less memory than Arrow's hash table.
+HASH_MAX_VALUES = 2**16
 #: ``index`` entries below the first value pair: a side missing, equal values.
 MISSING, EQUAL, FIRST = 0, 1, 2
 
 
-def worth_it(codes: FrameCodes, column: str, n_pairs: int) -> bool:
+def worth_it(codes: FrameCodes, column: str, n_pairs: int, per_value: int | None = None) -> bool:
     """Whether ``n_pairs`` pairs likely repeat the value pairs of ``column`` often."""
-    return codes.n_values(column) * PAIRS_PER_VALUE <= n_pairs
+    return codes.n_values(column) * (per_value or PAIRS_PER_VALUE) <= n_pairs
 
 
 class DistinctPairs:
@@ -45,10 +53,12 @@ class DistinctPairs:
         column: the key column.
         left, right: row positions of all the call's pairs (any integer dtype).
         spans: (start, stop) chunks covering the pairs, to bound the temporaries.
+        ordered: False: (a, b) and (b, a) are one value pair, held as (min, max) codes
+            (for symmetric scores).
 
     Attributes:
         index: per pair, MISSING, EQUAL, or FIRST + the number of its value pair.
-        left_rows, right_rows: a record row holding each value pair's left and right value.
+        left_codes, right_codes: each value pair's codes (``int32``).
     """
 
     def __init__(
@@ -58,7 +68,10 @@ class DistinctPairs:
         left: npt.NDArray[np.integer[Any]],
         right: npt.NDArray[np.integer[Any]],
         spans: list[tuple[int, int]],
+        *,
+        ordered: bool = True,
     ) -> None:
+        self.codes, self.column = codes, column
         values = codes.codes(column)
         n_values = max(codes.n_values(column), 1)
         self.index = np.empty(len(left), dtype=np.int32)
@@ -74,27 +87,64 @@ class DistinctPairs:
             chunk[equal] = EQUAL
             if len(todo) == 0:  # Arrow leaves empty chunks out of its output
                 continue
-            key = a[todo].astype(np.int64)
+            a, b = a[todo], b[todo]
+            if not ordered:
+                a, b = np.minimum(a, b), np.maximum(a, b)
+            key = a.astype(np.int64)
             key *= n_values
-            key += b[todo]
-            keys.append(pl.Series(key).to_arrow())  # no copy; pa.array would import pandas
+            key += b
+            keys.append(key)
             positions.append((todo + start).astype(position_type))
-        # hash-based: the distinct keys in order of first appearance and each key's
-        # number, one dictionary across the chunks
+        if n_values < HASH_MAX_VALUES:
+            distinct = self._hashed(keys, positions)
+        else:
+            distinct = self._sorted(keys, positions)
+        self.left_codes = (distinct // n_values).astype(np.int32)
+        self.right_codes = (distinct % n_values).astype(np.int32)
+
+    def _hashed(
+        self, keys: list[npt.NDArray[np.int64]], positions: list[npt.NDArray[Any]]
+    ) -> npt.NDArray[np.int64]:
+        """Number the keys by one Arrow hash: distinct keys in order of first appearance."""
+        # no copy; pa.array would import pandas
+        chunked = pa.chunked_array([pl.Series(key).to_arrow() for key in keys], type=pa.int64())
+        keys.clear()
         pool = pa.system_memory_pool()  # Arrow's default pool keeps what it frees resident
-        encoded = pc.dictionary_encode(pa.chunked_array(keys, type=pa.int64()), memory_pool=pool)
-        del keys
+        encoded = pc.dictionary_encode(chunked, memory_pool=pool)
+        del chunked
         distinct: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
         for part, at in zip(encoded.chunks, positions, strict=True):
             self.index[at] = _view(part.indices, np.int32) + np.int32(FIRST)
             distinct = _view(part.dictionary, np.int64)
-        del encoded, positions
-        rows = representative_rows(codes, column)
-        self.left_rows: Rows = rows[distinct // n_values]
-        self.right_rows: Rows = rows[distinct % n_values]
+        return distinct
+
+    def _sorted(
+        self, keys: list[npt.NDArray[np.int64]], positions: list[npt.NDArray[Any]]
+    ) -> npt.NDArray[np.int64]:
+        """Number the keys in sorted order (one sort: less memory than a large hash table)."""
+        if not keys:
+            return np.empty(0, dtype=np.int64)
+        key = np.concatenate(keys)
+        keys.clear()
+        order = np.argsort(key)
+        key = key[order]
+        first = np.empty(len(key), dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        distinct = key[first]
+        del key
+        number = np.cumsum(first, dtype=np.int32)
+        number += np.int32(FIRST - 1)
+        self.index[np.concatenate(positions)[order]] = number
+        return distinct
+
+    def rows(self) -> tuple[Rows, Rows]:
+        """A record row holding each value pair's left value, and one holding its right."""
+        rows = representative_rows(self.codes, self.column)
+        return rows[self.left_codes], rows[self.right_codes]
 
     def __len__(self) -> int:
-        return len(self.left_rows)
+        return len(self.left_codes)
 
 
 def _view(array: Any, dtype: type[np.generic]) -> npt.NDArray[Any]:

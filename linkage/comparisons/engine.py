@@ -24,7 +24,14 @@ import numpy.typing as npt
 import polars as pl
 
 from linkage.comparisons._codes import FrameCodes, Rows, frame_codes
-from linkage.comparisons._distinct_pairs import EQUAL, FIRST, MISSING, DistinctPairs, worth_it
+from linkage.comparisons._distinct_pairs import (
+    EQUAL,
+    FIRST,
+    MISSING,
+    SCORE_PAIRS_PER_VALUE,
+    DistinctPairs,
+    worth_it,
+)
 from linkage.comparisons._table import BoolArray, encode_values
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.levels import ElseLevel, Level
@@ -34,11 +41,16 @@ from linkage.errors import InvalidInputError
 #: Pairs per chunk: bounds the memory of the per-pair temporaries (a 4M chunk peaked
 #: about 170 MiB higher at 1M records, for the same CPU time).
 CHUNK = 1_000_000
+#: Value pairs scored per rapidfuzz call: it holds a copy of every string of a call.
+SCORE_BLOCK = 250_000
 
 Positions = npt.NDArray[np.intp]
 #: ``evaluate(level, positions)``: the level's mask at the given pair positions (None: all).
 Evaluate = Callable[[Level, Positions | None], BoolArray]
 Score = Callable[[JaroWinklerLevel, Positions, float], npt.NDArray[np.float64]]
+#: Per column: each pair's entry (MISSING, EQUAL, FIRST + value pair) in a table of scores,
+#: the table, and the cutoff it was scored at (:func:`_call_scores`).
+CallScores = dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], float]]
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,11 @@ def apply_cross_levels(
             column[lowered] = number
 
 
-def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evaluate, Score]:
+def _batch_evaluators(
+    codes: FrameCodes, left: Rows, right: Rows, start: int = 0, call: CallScores | None = None
+) -> tuple[Evaluate, Score]:
+    """Level evaluators of the chunk of pairs (``left``, ``right``) that begins at ``start``."""
+
     # ``at`` is increasing, so when it has every position it is all of them: no gather
     def evaluate(level: Level, at: Positions | None) -> BoolArray:
         if at is None or len(at) == len(left):
@@ -146,6 +162,11 @@ def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evalu
         return level.evaluate_pairs(codes, left[at], right[at])
 
     def score(level: JaroWinklerLevel, at: Positions, cutoff: float) -> npt.NDArray[np.float64]:
+        held = call.get(level.column or "") if call else None
+        if held is not None and cutoff >= held[2]:
+            # scored at a lower cutoff: the same decisions at any threshold >= cutoff
+            index, table, _ = held
+            return table[index[start + at]]
         if len(at) == len(left):
             return level.pair_scores(codes, left, right, cutoff)
         return level.pair_scores(codes, left[at], right[at], cutoff)
@@ -153,11 +174,50 @@ def _batch_evaluators(codes: FrameCodes, left: Rows, right: Rows) -> tuple[Evalu
     return evaluate, score
 
 
+def _call_scores(
+    codes: FrameCodes,
+    comparison: Comparison,
+    left: npt.NDArray[np.integer[Any]],
+    right: npt.NDArray[np.integer[Any]],
+    spans: list[tuple[int, int]],
+) -> CallScores:
+    """Jaro-Winkler scores of the comparison's columns, once per unordered value pair of the call.
+
+    Only for columns whose value pairs repeat across the chunks (addresses at 1M); each
+    column is scored at its lowest threshold. Jaro-Winkler is symmetric, and per chunk the
+    pairs are scored as (lower code, higher code) too, so the scores are the same.
+    """
+    lowest: dict[str, JaroWinklerLevel] = {}
+    for _, level in comparison.value_levels:
+        if isinstance(level, JaroWinklerLevel) and level.column is not None:
+            held = lowest.get(level.column)
+            if held is None or level.threshold < held.threshold:
+                lowest[level.column] = level
+    out: CallScores = {}
+    for column, level in lowest.items():
+        if not worth_it(codes, column, len(left), SCORE_PAIRS_PER_VALUE):
+            continue
+        pairs = DistinctPairs(codes, column, left, right, spans, ordered=False)
+        table = np.empty(len(pairs) + FIRST, dtype=np.float64)
+        table[MISSING], table[EQUAL] = 0.0, 1.0
+        for start in range(0, len(pairs), SCORE_BLOCK):
+            stop = min(start + SCORE_BLOCK, len(pairs))
+            a, b = pairs.left_codes[start:stop], pairs.right_codes[start:stop]
+            table[FIRST + start : FIRST + stop] = level.value_scores(codes, a, b)
+        out[column] = (pairs.index, table, level.threshold)
+    return out
+
+
 def _compare_column(
-    codes: FrameCodes, comparison: Comparison, left: Rows, right: Rows
+    codes: FrameCodes,
+    comparison: Comparison,
+    left: Rows,
+    right: Rows,
+    start: int = 0,
+    call: CallScores | None = None,
 ) -> npt.NDArray[np.uint8]:
     """One comparison's levels of a chunk of record pairs (cross levels apart)."""
-    evaluate, score = _batch_evaluators(codes, left, right)
+    evaluate, score = _batch_evaluators(codes, left, right, start, call)
     first: BoolArray | None = None
     if comparison.exact_on_equal_key:
         # null and exact from one gather of the column's codes
@@ -187,14 +247,16 @@ def _compare_distinct(
     pairs = DistinctPairs(codes, comparison.column, left, right, spans)
     table = np.empty(len(pairs) + FIRST, dtype=np.uint8)
     table[MISSING], table[EQUAL] = 0, 1
-    for start in range(0, len(pairs), CHUNK):
-        lc, rc = pairs.left_rows[start : start + CHUNK], pairs.right_rows[start : start + CHUNK]
+    left_rows, right_rows = pairs.rows()
+    del pairs.left_codes, pairs.right_codes
+    for start in range(0, len(left_rows), CHUNK):
+        lc, rc = left_rows[start : start + CHUNK], right_rows[start : start + CHUNK]
         evaluate, score = _batch_evaluators(codes, lc, rc)
         unequal = np.zeros(len(lc), dtype=bool)  # distinct codes: the exact level never matches
         table[FIRST + start : FIRST + start + len(lc)] = evaluate_levels(
             comparison, len(lc), evaluate, score, None, unequal
         )
-    del pairs.left_rows, pairs.right_rows
+    del left_rows, right_rows
     for start, stop in spans:
         out[start:stop] = table[pairs.index[start:stop]]
 
@@ -250,9 +312,11 @@ def compare(
         if comparison.exact_on_equal_key and worth_it(codes, comparison.column, len(li)):
             _compare_distinct(codes, comparison, li, ri, spans, gamma[:, j])
             continue
+        call = _call_scores(codes, comparison, li, ri, spans)
         for start, stop in spans:
             lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
-            gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc)
+            gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc, start, call)
+        del call
     adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
     tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
     crossing = any(c.cross_levels for c in comparisons)

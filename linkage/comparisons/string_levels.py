@@ -61,17 +61,30 @@ def _pair_distances(
     if len(todo) == 0:
         return out
     ua, ub, inverse = distinct_pairs(a[todo], b[todo], codes.n_values(column))
+    scores = value_distances(codes, column, ua, ub, scorer=scorer, cutoff=cutoff)
+    out[todo] = scores if inverse is None else scores[inverse]
+    return out
+
+
+def value_distances(
+    codes: FrameCodes,
+    column: str,
+    a: npt.NDArray[np.integer[Any]],
+    b: npt.NDArray[np.integer[Any]],
+    *,
+    scorer: Scorer,
+    cutoff: float,
+) -> npt.NDArray[np.float64]:
+    """``scorer`` of the values with codes ``a`` and ``b`` (aligned, present)."""
     strings = codes.strings(column)
-    scores = cpdist(
-        strings[ua],
-        strings[ub],
+    return cpdist(
+        strings[a],
+        strings[b],
         scorer=scorer,
         score_cutoff=cutoff,
         dtype=np.float64,
-        workers=_workers(len(ua)),
+        workers=_workers(len(a)),
     )
-    out[todo] = scores if inverse is None else scores[inverse]
-    return out
 
 
 def _halves(codes: FrameCodes, column: str) -> npt.NDArray[np.int32]:
@@ -214,6 +227,16 @@ class JaroWinklerLevel(Level):
             same=1.0,
             missing=0.0,
         )
+
+    def value_scores(
+        self, codes: FrameCodes, a: npt.NDArray[np.integer[Any]], b: npt.NDArray[np.integer[Any]]
+    ) -> npt.NDArray[np.float64]:
+        """Similarities of the values with codes ``a`` and ``b`` (present; 0 below threshold).
+
+        With ``b >= a`` this is what :meth:`pair_scores` gives any pair of these values.
+        """
+        scorer = JaroWinkler.normalized_similarity
+        return value_distances(codes, self._col(), a, b, scorer=scorer, cutoff=self.threshold)
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         return self.pair_scores(codes, left, right, self.threshold) >= self.threshold
