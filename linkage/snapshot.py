@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from linkage.index_columns import ValueColumn
+from linkage.index_columns import ValueColumn, with_headroom
 
 if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
@@ -93,7 +93,7 @@ def load_snapshot(mpi: MasterPersonIndex, path: str | Path) -> bool:
     n = int(meta["rows"])
     columns = mpi.columns
     with np.load(path / "arrays.npz") as arrays:
-        columns._grow(n)
+        columns._grow(with_headroom(n))
         columns.n = n
         for name in ("alive", "person", "probability", "outcome"):
             getattr(columns, name)[:n] = arrays[name]
@@ -102,14 +102,13 @@ def load_snapshot(mpi: MasterPersonIndex, path: str | Path) -> bool:
         columns.refs_index.base_rows = arrays["refs.rows"]
         created = arrays["created"].tolist()
         for name, column in _text_columns(mpi).items():
-            column.data = arrays[f"data.{name}"].copy()
-            column.size = n
+            values = None
             if column.kind in ("text", "list"):
-                values = pl.read_ipc(path / f"{name}.arrow")["v"].to_list()
+                values = pl.read_ipc(path / f"{name}.arrow")["v"]
                 if column.kind == "list":
-                    values = [tuple(v.split(_LIST_SEP)) for v in values]
-                column.values = np.array([None, *values, None], dtype=object)[:-1]
-                column.n_values = len(column.values)
+                    values = values.str.split(_LIST_SEP)
+            # the scorer's columns keep their values as a polars column too (group upserts)
+            column.restore(arrays[f"data.{name}"], values, table=name.startswith("std."))
     person_ids = pl.read_ipc(path / "persons.arrow")["person_id"].to_list()
     mpi.person_ids = person_ids
     mpi.number_of = {pid: i for i, pid in enumerate(person_ids)}
