@@ -16,6 +16,7 @@ for the override rule. Pairs are processed in chunks to bound memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,10 @@ from linkage.errors import InvalidInputError
 #: Pairs per chunk: bounds the memory of the per-pair temporaries (a 4M chunk peaked
 #: about 170 MiB higher at 1M records, for the same CPU time).
 CHUNK = 1_000_000
+#: From this many pairs a call evaluates its comparisons on ``THREADS`` threads: the work
+#: is numpy gathers, Arrow, polars and rapidfuzz, which release the GIL.
+PARALLEL_PAIRS = 200_000
+THREADS = 2
 #: Value pairs scored per rapidfuzz call: it holds a copy of every string of a call.
 SCORE_BLOCK = 250_000
 
@@ -308,29 +313,29 @@ def compare(
         codes.prefetch([c for comparison in comparisons for c in comparison.columns()])
     gamma = np.empty((len(li), len(comparisons)), dtype=np.uint8)
     spans = [(start, min(start + CHUNK, len(li))) for start in range(0, len(li), CHUNK)]
-    for j, comparison in enumerate(comparisons):
+    tf: dict[str, npt.NDArray[np.float32]] = {}
+
+    def values(j: int) -> None:
+        comparison = comparisons[j]
         if comparison.exact_on_equal_key and worth_it(codes, comparison.column, len(li)):
             _compare_distinct(codes, comparison, li, ri, spans, gamma[:, j])
-            continue
+            return
         call = _call_scores(codes, comparison, li, ri, spans)
         for start, stop in spans:
             lc, rc = li[start:stop].astype(np.intp), ri[start:stop].astype(np.intp)
             gamma[start:stop, j] = _compare_column(codes, comparison, lc, rc, start, call)
-        del call
-    adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
-    tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
-    crossing = any(c.cross_levels for c in comparisons)
-    for start, stop in spans if crossing or adjusted else []:
-        lc = li[start:stop].astype(np.intp)
-        chunk = gamma[start:stop]
-        if crossing:
-            evaluate, _ = _batch_evaluators(codes, lc, ri[start:stop].astype(np.intp))
-            apply_cross_levels(comparisons, chunk, evaluate)
-        for j, comparison in adjusted:
-            exact = np.flatnonzero(chunk[:, j] == 1)
-            tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[
-                codes.codes(comparison.column)[lc[exact]]
-            ]
+
+    def after() -> None:
+        tf.update(_cross_and_frequencies(codes, comparisons, li, ri, spans, gamma))
+
+    # cross levels and term frequencies read (and write) the columns of their comparisons
+    needed = [j for j, c in enumerate(comparisons) if c.cross_levels or c.tf_adjusted]
+    if len(li) < PARALLEL_PAIRS or THREADS < 2:
+        for j in range(len(comparisons)):
+            values(j)
+        after()
+    else:
+        _side_by_side(values, after, needed, _by_cost(codes, comparisons, len(li)))
     return ComparisonVectors(gamma=gamma, tf=tf, names=tuple(c.name for c in comparisons))
 
 
@@ -364,3 +369,65 @@ def term_frequencies(
             counts = np.bincount(present, minlength=encoded.n_values) / max(len(present), 1)
             out[comparison.name] = dict(zip(encoded.values.to_list(), counts.tolist(), strict=True))
     return out
+
+
+def _by_cost(codes: FrameCodes, comparisons: Sequence[Comparison], n: int) -> list[int]:
+    """Comparison positions, those that score strings pair by pair (addresses) first."""
+
+    def scored(comparison: Comparison) -> bool:
+        once = comparison.exact_on_equal_key and worth_it(codes, comparison.column, n)
+        return not once and any(isinstance(lv, JaroWinklerLevel) for lv in comparison.levels)
+
+    return sorted(range(len(comparisons)), key=lambda j: not scored(comparisons[j]))
+
+
+def _side_by_side(
+    values: Callable[[int], None], after: Callable[[], None], needed: list[int], order: list[int]
+) -> None:
+    """``values(j)`` for every comparison and then ``after()``, on two threads.
+
+    ``after`` waits only for the comparisons in ``needed``; the heaviest comparison goes
+    first, then those ``after`` needs, then ``after``, then the rest.
+    """
+    first = [j for j in order[:1] if j not in needed]
+    rest = [j for j in order if j not in needed and j not in first]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(values, j) for j in first]
+        waited = [pool.submit(values, j) for j in needed]
+        futures += waited
+
+        def then() -> None:
+            for future in waited:  # submitted earlier, so running or done: no deadlock
+                future.result()
+            after()
+
+        futures.append(pool.submit(then))
+        futures += [pool.submit(values, j) for j in rest]
+        for future in futures:
+            future.result()
+
+
+def _cross_and_frequencies(
+    codes: FrameCodes,
+    comparisons: Sequence[Comparison],
+    li: npt.NDArray[np.integer[Any]],
+    ri: npt.NDArray[np.integer[Any]],
+    spans: list[tuple[int, int]],
+    gamma: npt.NDArray[np.uint8],
+) -> dict[str, npt.NDArray[np.float32]]:
+    """Apply the cross levels to ``gamma`` (in place); the term frequencies of exact levels."""
+    adjusted = [(j, c) for j, c in enumerate(comparisons) if c.tf_adjusted]
+    tf = {c.name: np.full(len(li), np.nan, dtype=np.float32) for _, c in adjusted}
+    crossing = any(c.cross_levels for c in comparisons)
+    for start, stop in spans if crossing or adjusted else []:
+        lc = li[start:stop].astype(np.intp)
+        chunk = gamma[start:stop]
+        if crossing:
+            evaluate, _ = _batch_evaluators(codes, lc, ri[start:stop].astype(np.intp))
+            apply_cross_levels(comparisons, chunk, evaluate)
+        for j, comparison in adjusted:
+            exact = np.flatnonzero(chunk[:, j] == 1)
+            tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[
+                codes.codes(comparison.column)[lc[exact]]
+            ]
+    return tf

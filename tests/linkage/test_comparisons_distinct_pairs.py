@@ -38,7 +38,7 @@ def test_distinct_value_pairs_match_reference(
     expected = reference(rows, pairs, COMPARISONS)
     module = _distinct_pairs
     saved = engine.CHUNK, module.PAIRS_PER_VALUE, engine.SCORE_PAIRS_PER_VALUE
-    hash_max = module.HASH_MAX_VALUES
+    hash_max, parallel = module.HASH_MAX_VALUES, engine.PARALLEL_PAIRS
     try:
         engine.CHUNK = 700  # several chunks share the value pairs
         assert module.worth_it(engine.frame_codes(frame), "given_std", len(left))
@@ -46,18 +46,24 @@ def test_distinct_value_pairs_match_reference(
         module.HASH_MAX_VALUES = 0  # value pairs numbered by a sort
         distinct_sorted = compare(frame, left, right, COMPARISONS)
         module.HASH_MAX_VALUES = hash_max
+        engine.PARALLEL_PAIRS = 0  # comparisons side by side on two threads
+        threaded = compare(frame, left, right, COMPARISONS)
+        engine.PARALLEL_PAIRS = parallel
         # chunk by chunk, pair by pair; addresses scored per chunk
         module.PAIRS_PER_VALUE = engine.SCORE_PAIRS_PER_VALUE = 10**9
         chunked = compare(frame, left, right, COMPARISONS)
     finally:
         engine.CHUNK, module.PAIRS_PER_VALUE, engine.SCORE_PAIRS_PER_VALUE = saved
-        module.HASH_MAX_VALUES = hash_max
+        module.HASH_MAX_VALUES, engine.PARALLEL_PAIRS = hash_max, parallel
     np.testing.assert_array_equal(distinct.gamma, expected)
     np.testing.assert_array_equal(distinct_sorted.gamma, expected)
+    np.testing.assert_array_equal(threaded.gamma, expected)
+    assert list(threaded.tf) == list(distinct.tf)
     np.testing.assert_array_equal(chunked.gamma, expected)
     for name in distinct.tf:
         np.testing.assert_array_equal(distinct.tf[name], chunked.tf[name])
         np.testing.assert_array_equal(distinct_sorted.tf[name], chunked.tf[name])
+        np.testing.assert_array_equal(threaded.tf[name], chunked.tf[name])
 
 
 def test_distinct_pairs_index_and_representatives() -> None:
