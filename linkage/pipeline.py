@@ -6,7 +6,8 @@ state, so the same stages can later run elsewhere (Spark workers).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage import blocking, cluster, decision, evaluate
+from linkage import blocking, cluster, evaluate
 from linkage._batch_training import TRAINING_SESSIONS as TRAINING_SESSIONS
 from linkage._batch_training import fit, random_pair_levels
 from linkage._batch_training import random_pairs as random_pairs
 from linkage._batch_training import train as train
-from linkage._dense_codes import dense_codes
+from linkage._late_phases import AGENCY_PERSON_NO, RecordCodes, record_codes, score_pairs
 from linkage.comparisons import Comparison, ComparisonVectors, compare, default_comparisons
 from linkage.comparisons._codes import forget_frame_codes
 from linkage.errors import ConfigError, InvalidInputError
@@ -31,7 +32,6 @@ from linkage.standardise import standardise
 LinkType = Literal["link_only", "dedupe_only", "link_and_dedupe"]
 LINK_TYPES = ("link_only", "dedupe_only", "link_and_dedupe")
 PHASES = ("standardise", "block", "compare", "train", "score", "cluster", "report")
-AGENCY_PERSON_NO = "id_agency_person_no"
 #: input columns the phases after comparing read (keys, truth, agency person numbers)
 _LATER_COLUMNS = (*KEY_COLUMNS, TRUTH_COLUMN, AGENCY_PERSON_NO)
 
@@ -115,6 +115,7 @@ def link(
     model: FellegiSunterModel | None = None,
     previous_ids: pl.DataFrame | None = None,
     report: Reporter | None = None,
+    on_frame: Callable[[str, pl.DataFrame], None] | None = None,
 ) -> LinkageResult:
     """Link a canonical frame of several agencies' records into person identities.
 
@@ -126,6 +127,9 @@ def link(
         model: a trained model to score with; trained by EM on this data when omitted.
         previous_ids: (agency, record_id, person_id) of an earlier run, to keep ids stable.
         report: receives one progress line per phase.
+        on_frame: called with ``pairs``, ``clusters``, ``review`` and ``merges`` (name,
+            frame) as each is ready, from any thread: the CLI writes them while the rest
+            of the run goes on.
 
     Returns:
         Pairs, clusters, review pairs, id merges, the model and a summary.
@@ -176,33 +180,57 @@ def link(
             )
             timer.note("train", f"prior {model.prior:.4g}")
         std = _later_columns(std)
-    with timer.phase("score"):
-        weight = model.match_weight(vectors.gamma, vectors.tf)
-        probability = model.match_probability(weight)
-        household = decision.household_only(model, vectors.gamma, probability, vectors.tf)
-        links = int((probability >= settings.match_threshold).sum() - household.sum())
-        timer.note(
-            "score", f"{links:,} links, {int(household.sum()):,} held by the household guard"
+    # one after the other on a second thread, beside the single-threaded numpy of scoring
+    # and clustering: record-level codes, the pairs frame (then its file), the best threshold
+    with ThreadPoolExecutor(max_workers=1) as background:
+        with timer.phase("score"):
+            records = background.submit(record_codes, std)
+            weight, probability, household = score_pairs(model, vectors)
+            links = int((probability >= settings.match_threshold).sum() - household.sum())
+            timer.note(
+                "score", f"{links:,} links, {int(household.sum()):,} held by the household guard"
+            )
+        pairs_job = background.submit(
+            _pairs_frame, records, left, right, weight, probability, vectors, comparisons, settings
         )
-    with timer.phase("cluster"):
-        labels, clusters, review, merges = _cluster(
-            std, left, right, probability, household, settings, previous_ids
+        # the job holds the weights and levels only they need: freed once it is built
+        del weight, vectors
+        if on_frame is not None:
+            pairs_job.add_done_callback(lambda job: _hand_over(on_frame, "pairs", job))
+        truth = records.result().truth
+        best = (
+            None
+            if truth is None
+            else background.submit(evaluate.best_threshold_f1, left, right, probability, truth)
         )
-        timer.note("cluster", f"{int(labels.max(initial=-1)) + 1:,} persons")
-
-    with timer.phase("report"):
-        # one after the other: side by side (threads) they raised the 1M peak by ~100 MiB
-        pairs = _pairs_frame(std, left, right, weight, probability, vectors, comparisons, settings)
-        summary = _summary(
-            std, left, right, probability, labels, review, block_report, model, settings
-        )
+        with timer.phase("cluster"):
+            labels, clusters, review, merges = _cluster(
+                records.result(), left, right, probability, household, settings, previous_ids
+            )
+            timer.note("cluster", f"{int(labels.max(initial=-1)) + 1:,} persons")
+        if on_frame is not None:
+            for name, frame in (("clusters", clusters), ("review", review), ("merges", merges)):
+                on_frame(name, frame)
+        with timer.phase("report"):
+            summary = _summary(
+                records.result(), probability, labels, review, block_report, model, settings, best
+            )
+            pairs = pairs_job.result()
     summary["timings_s"] = {**timer.timings, "total": round(sum(timer.timings.values()), 3)}
     summary["peak_rss_mib_after"] = timer.peak_rss_mib
     return LinkageResult(pairs, clusters, review, merges, model, comparisons, summary)
 
 
+def _hand_over(
+    on_frame: Callable[[str, pl.DataFrame], None], name: str, job: Future[pl.DataFrame]
+) -> None:
+    """Give a finished frame to ``on_frame`` (a failed job raises where it is awaited)."""
+    if job.exception() is None:
+        on_frame(name, job.result())
+
+
 def _cluster(
-    std: pl.DataFrame,
+    records: RecordCodes,
     left: npt.NDArray[np.uint32],
     right: npt.NDArray[np.uint32],
     probability: npt.NDArray[np.float64],
@@ -216,16 +244,15 @@ def _cluster(
     person id (:func:`linkage.cluster.assign_person_ids` gives clusters distinct ids).
     """
     linkable = np.where(household, 0.0, probability)
-    agency = dense_codes(std["agency"], blank_is_missing=False)[0]
     labels = cluster.cluster(
-        std.height,
+        records.keys.height,
         left,
         right,
         linkable,
         match_threshold=settings.match_threshold,
         strong_threshold=settings.strong_threshold,
-        agency=agency,
-        agency_person=_agency_person_numbers(std),
+        agency=records.agency,
+        agency_person=records.agency_person,
     )
     # person ids (polars) while numpy scores the pairs on another thread: both let go
     # of the GIL, ~0.3 s of 1.3 s CPU at 1M
@@ -240,23 +267,16 @@ def _cluster(
             review_threshold=settings.review_threshold,
             match_threshold=settings.match_threshold,
         )
-        ids, merges = cluster.assign_person_ids(_key_frame(std), labels, previous_ids)
+        ids, merges = cluster.assign_person_ids(records.keys, labels, previous_ids)
         clusters = ids.with_columns(pl.Series("cluster_confidence", confidence.result()))
         flagged = review_band.result()
     held = np.flatnonzero(household)
     rows = np.concatenate([flagged["pair"].to_numpy(), held])
     reasons = pl.concat([flagged["reason"], pl.repeat("household_only", len(held), eager=True)])
-    review = _pair_keys(std, left[rows], right[rows]).with_columns(
+    review = _pair_keys(records.keys, left[rows], right[rows]).with_columns(
         pl.Series("match_probability", probability[rows]), reasons.alias("reason")
     )
     return labels, clusters, review, merges
-
-
-def _agency_person_numbers(std: pl.DataFrame) -> npt.NDArray[np.int64] | None:
-    """Codes of the agency's own person number (-1 when absent), for the cannot-link guard."""
-    if AGENCY_PERSON_NO not in std.columns:
-        return None
-    return dense_codes(std[AGENCY_PERSON_NO], blank_is_missing=False)[0]
 
 
 def _narrow(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -270,23 +290,16 @@ def _later_columns(std: pl.DataFrame) -> pl.DataFrame:
     return _narrow(std, _LATER_COLUMNS)
 
 
-def _key_frame(std: pl.DataFrame) -> pl.DataFrame:
-    """``agency, record_id`` in one chunk each: ``std.select`` copies more, and gathers
-    from the many chunks of the stacked extracts are several times slower."""
-    return _narrow(std, KEY_COLUMNS).rechunk()
-
-
 def _pair_keys(
-    std: pl.DataFrame, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32]
+    keys: pl.DataFrame, left: npt.NDArray[np.uint32], right: npt.NDArray[np.uint32]
 ) -> pl.DataFrame:
-    keys = _key_frame(std)
     a = keys[left].rename({"agency": "agency_l", "record_id": "record_id_l"})
     b = keys[right].rename({"agency": "agency_r", "record_id": "record_id_r"})
     return pl.concat([a, b], how="horizontal")
 
 
 def _pairs_frame(
-    std: pl.DataFrame,
+    records: Future[RecordCodes],
     left: npt.NDArray[np.uint32],
     right: npt.NDArray[np.uint32],
     weight: npt.NDArray[np.float64],
@@ -297,7 +310,7 @@ def _pairs_frame(
 ) -> pl.DataFrame:
     keep = np.flatnonzero(probability >= settings.pairs_min_probability)
     levels = {f"gamma_{c.name}": vectors.gamma[keep, j] for j, c in enumerate(comparisons)}
-    return _pair_keys(std, left[keep], right[keep]).with_columns(
+    return _pair_keys(records.result().keys, left[keep], right[keep]).with_columns(
         pl.Series("match_weight", weight[keep]),
         pl.Series("match_probability", probability[keep]),
         *(pl.Series(name, values) for name, values in levels.items()),
@@ -305,22 +318,21 @@ def _pairs_frame(
 
 
 def _summary(
-    std: pl.DataFrame,
-    left: npt.NDArray[np.uint32],
-    right: npt.NDArray[np.uint32],
+    records: RecordCodes,
     probability: npt.NDArray[np.float64],
     labels: npt.NDArray[np.int64],
     review: pl.DataFrame,
     block_report: blocking.BlockingReport,
     model: FellegiSunterModel,
     settings: LinkageSettings,
+    best_threshold: Future[evaluate.ThresholdF1] | None,
 ) -> dict[str, Any]:
-    per_agency = std.group_by("agency").len().sort("agency")
+    per_agency = records.per_agency
     summary: dict[str, Any] = {
-        "records": std.height,
+        "records": records.keys.height,
         "records_per_agency": dict(zip(per_agency["agency"], per_agency["len"], strict=True)),
         "link_type": settings.link_type,
-        "candidate_pairs": len(left),
+        "candidate_pairs": len(probability),
         "links": int((probability >= settings.match_threshold).sum())
         - review.filter(pl.col("reason") == "household_only").height,
         "review_pairs": review.height,
@@ -333,13 +345,13 @@ def _summary(
         "blocking": block_report.to_dict(),
         "model": {"prior": model.prior, "training": model.training_stats},
     }
-    if TRUTH_COLUMN in std.columns:
+    if records.truth is not None and best_threshold is not None:
         # integer truth (missing labels already singletons) and cluster labels, coded once:
         # the same partitions as the truth strings and the person ids
-        truth = evaluate.truth_codes(std[TRUTH_COLUMN])
+        truth = records.truth
         summary["metrics"] = {
             "clusters": evaluate.cluster_metrics(labels, truth).to_dict(),
             "pairwise_at_threshold": evaluate.pairwise_cluster_metrics(labels, truth).to_dict(),
-            "best_threshold": evaluate.best_threshold_f1(left, right, probability, truth).to_dict(),
+            "best_threshold": best_threshold.result().to_dict(),
         }
     return summary
