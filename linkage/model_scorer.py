@@ -18,12 +18,13 @@ import polars as pl
 
 from linkage.comparisons import Comparison, compare, compare_one, default_comparisons
 from linkage.comparisons._kernels import PreparedCandidates
+from linkage.comparisons._plan import gamma_of, level_columns, plan_for, tf_hits
 from linkage.comparisons._table import python_value
 from linkage.comparisons.comparison import comparison_from_dict
 from linkage.index import Scores
 from linkage.model import FellegiSunterModel
 from linkage.model._lookup import _SMALL as _PAIRED_SUM_FROM
-from linkage.model._realtime import pair_scores
+from linkage.model._realtime import hit_scores, pair_scores
 from linkage.standardise import standardise, standardise_record
 
 
@@ -83,6 +84,14 @@ class ModelScorer:
         self, query: Mapping[str, Any], candidates: Mapping[str, npt.ArrayLike] | PreparedCandidates
     ) -> Scores:
         """Levels, field weights, match weights and probabilities of each candidate."""
+        plan = plan_for(self.comparisons)
+        if plan is not None and isinstance(candidates, PreparedCandidates):
+            # compare_one's levels, with the tf adjustments as rows (no NaN-filled arrays)
+            values, columns = level_columns(plan, query, candidates)
+            gamma = gamma_of(columns, candidates.n)
+            hits = tf_hits(plan, values, columns, self.frequencies or None)
+            field_weights64, weight, probability = hit_scores(self.model, gamma, hits)
+            return Scores(weight, probability, field_weights64, gamma)
         vectors = compare_one(
             query,
             candidates,

@@ -14,8 +14,7 @@ a household model, else under ``MIN_PERSON_WEIGHT`` bits) is not a match but a r
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,13 +32,28 @@ if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
 
 
-@dataclass(frozen=True)
 class Candidate:
-    """An identity's best-scoring record against a query."""
+    """An identity's best-scoring record against a query: candidate ``index`` of ``scores``,
+    at index row ``row``. :meth:`explanation` builds its explanation when asked."""
 
-    probability: float
-    guarded: bool
-    explanation: Callable[[], Explanation]
+    __slots__ = ("_index", "_mpi", "_row", "_scores", "guarded", "probability")
+
+    def __init__(
+        self,
+        probability: float,
+        guarded: bool,
+        mpi: MasterPersonIndex,
+        scores: Scores,
+        index: int,
+        row: int,
+    ) -> None:
+        self.probability = probability
+        self.guarded = guarded
+        self._mpi, self._scores, self._index, self._row = mpi, scores, index, row
+
+    def explanation(self) -> Explanation:
+        """The explanation of this candidate's score."""
+        return explain_row(self._mpi, self._scores, self._index, self._row)
 
 
 @dataclass(frozen=True)
@@ -108,9 +122,7 @@ def best_per_person(
                     chosen[person] = i
     rows = found.rows.tolist()
     return {
-        person: Candidate(
-            chances[i], held[i], functools.partial(explain_row, mpi, scores, i, rows[i])
-        )
+        person: Candidate(chances[i], held[i], mpi, scores, i, rows[i])
         for person, i in chosen.items()
     }
 
@@ -124,7 +136,6 @@ def ranked(
     mpi: MasterPersonIndex, best: dict[int, Candidate], max_results: int, min_probability: float
 ) -> list[IdentityMatch]:
     """Identities in the match band first, then by probability and person id."""
-    out = []
     thresholds = mpi.thresholds
     with mpi.lock.read():
         person_ids = mpi.person_ids
@@ -134,17 +145,27 @@ def ranked(
             key = (band != "match", -candidate.probability, person_ids[person])
             keyed.append((key, person, candidate, band))
         keyed.sort(key=_first)
-        for _, person, candidate, band in keyed[: max(max_results, 1)]:
-            if candidate.probability < min_probability:
-                continue
+        chosen = [
+            (person, candidate, band)
+            for _, person, candidate, band in keyed[: max(max_results, 1)]
+            if candidate.probability >= min_probability
+        ]
+        if not chosen:
+            return []
+        # every record key read at once: one gather per column, not two numpy reads a row
+        members = [list(mpi.members.get(person, ())) for person, _, _ in chosen]
+        best_rows = [candidate._row for _, candidate, _ in chosen]
+        refs = refs_of_rows(mpi.columns, [*best_rows, *(r for rows in members for r in rows)])
+        at = len(best_rows)
+        out = []
+        for (person, candidate, band), best_ref, rows in zip(
+            chosen, refs[:at], members, strict=True
+        ):
+            records = sorted(refs[at : at + len(rows)])  # keys are distinct
+            at += len(rows)
+            explanation = _explanation(mpi, candidate._scores, candidate._index, best_ref)
             out.append(
-                IdentityMatch(
-                    person_ids[person],
-                    candidate.probability,
-                    band,
-                    candidate.explanation(),
-                    refs_of(mpi, person),
-                )
+                IdentityMatch(person_ids[person], candidate.probability, band, explanation, records)
             )
     return out
 
@@ -153,8 +174,24 @@ def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
+def refs_of_rows(columns: RecordColumns, rows: list[int]) -> list[tuple[str, str]]:
+    """:meth:`RecordColumns.refs` of some rows (read side held), one gather per column."""
+    agency, record_id = columns.agency, columns.record_id
+    if agency.kind != "text" or record_id.kind != "text":
+        return columns.refs(rows)
+    at = np.asarray(rows, dtype=np.int64)
+    agencies = agency.values[agency.data[at]].tolist()
+    return list(zip(agencies, record_id.values[record_id.data[at]].tolist(), strict=True))
+
+
 def explain_row(mpi: MasterPersonIndex, scores: Scores, i: int, row: int) -> Explanation:
     """The explanation of candidate ``i`` (index row ``row``) of some scores."""
+    return _explanation(mpi, scores, i, mpi.columns.ref(row))
+
+
+def _explanation(
+    mpi: MasterPersonIndex, scores: Scores, i: int, best_record: tuple[str, str]
+) -> Explanation:
     scorer = mpi._need_scorer()
     labels = scorer.level_labels
     # one tolist per row, not a numpy scalar per field
@@ -170,7 +207,7 @@ def explain_row(mpi: MasterPersonIndex, scores: Scores, i: int, row: int) -> Exp
         fields,
         float(scores.weight[i]),
         float(scores.probability[i]),
-        mpi.columns.ref(row),
+        best_record,
     )
 
 

@@ -214,13 +214,11 @@ def _levels(plan: _ComparisonPlan, query: dict[str, Any], cands: PreparedCandida
     return out
 
 
-def compare_prepared(
-    plan: Plan,
-    query: Mapping[str, Any],
-    cands: PreparedCandidates,
-    term_frequencies: Mapping[str, Mapping[Any, float]] | None,
-) -> ComparisonVectors:
-    """Comparison vectors of ``query`` against prepared candidates."""
+def level_columns(
+    plan: Plan, query: Mapping[str, Any], cands: PreparedCandidates
+) -> tuple[dict[str, Any], list[list[int]]]:
+    """The query's normalised values and each comparison's level per candidate (cross
+    levels applied)."""
     values = _query_values(plan.columns, query)
     columns = [_levels(p, values, cands) for p in plan.comparisons]
     cross_hits: dict[int, dict[int, bool]] = {}
@@ -239,11 +237,49 @@ def compare_prepared(
             for i in need:
                 if known[i]:
                     column[i] = number
-    n = cands.n
+    return values, columns
+
+
+def gamma_of(columns: list[list[int]], n: int) -> npt.NDArray[np.uint8]:
+    """The (candidates x comparisons) level matrix of :func:`level_columns`."""
     if columns:
-        gamma = np.ascontiguousarray(np.array(columns, dtype=np.uint8).T)
-    else:
-        gamma = np.zeros((n, 0), dtype=np.uint8)
+        return np.ascontiguousarray(np.array(columns, dtype=np.uint8).T)
+    return np.zeros((n, 0), dtype=np.uint8)
+
+
+#: Per tf-adjusted comparison: the query value's frequency (as float32 holds it, NaN when
+#: unknown) and the candidates at level 1, which that frequency adjusts.
+TfHits = dict[str, tuple[float, list[int]]]
+
+
+def tf_hits(
+    plan: Plan,
+    values: Mapping[str, Any],
+    columns: list[list[int]],
+    term_frequencies: Mapping[str, Mapping[Any, float]] | None,
+) -> TfHits:
+    """The term-frequency adjustments of :func:`level_columns`' levels (see :data:`TfHits`)."""
+    out: TfHits = {}
+    nan = np.nan
+    for p, column in zip(plan.comparisons, columns, strict=True):
+        if p.tf_column is not None:
+            value = values.get(p.tf_column)
+            frequencies = (term_frequencies or {}).get(p.name, {})
+            frequency = frequencies.get(value, nan) if value is not None else nan
+            hits = [i for i, level in enumerate(column) if level == 1]
+            out[p.name] = (float(np.float32(frequency)), hits)
+    return out
+
+
+def compare_prepared(
+    plan: Plan,
+    query: Mapping[str, Any],
+    cands: PreparedCandidates,
+    term_frequencies: Mapping[str, Mapping[Any, float]] | None,
+) -> ComparisonVectors:
+    """Comparison vectors of ``query`` against prepared candidates."""
+    values, columns = level_columns(plan, query, cands)
+    gamma = gamma_of(columns, cands.n)
     tf: dict[str, npt.NDArray[np.float32]] = {}
     nan = np.nan
     for p, column in zip(plan.comparisons, columns, strict=True):

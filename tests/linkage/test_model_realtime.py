@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from linkage.errors import InvalidInputError
 from linkage.model import FellegiSunterModel
-from linkage.model._realtime import pair_scores
+from linkage.model._realtime import hit_scores, pair_scores
 
 N_LEVELS = [5, 4, 6, 3, 2]
 
@@ -106,3 +106,37 @@ def test_pair_scores_errors_are_the_models() -> None:
         pair_scores(model, np.ones((2, 5), dtype=np.uint8), {"a": np.ones(3, dtype=np.float32)})
     empty = pair_scores(model, np.zeros((0, 5), dtype=np.uint8))
     assert [len(a) for a in empty] == [0, 0, 0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 5),
+    n=st.integers(1, 80),
+    data=st.data(),
+    frequencies=st.lists(
+        st.sampled_from([1e-7, 1e-3, 0.02, 0.5, 1.0, 0.0, float("nan")]), min_size=2, max_size=2
+    ),
+)
+def test_hit_scores_equal_the_model_methods(
+    seed: int, n: int, data: st.DataObject, frequencies: list[float]
+) -> None:
+    """The tf adjustments given as (frequency, level-1 rows) score as the same tf arrays."""
+    model = _model(seed)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    gamma = np.stack([rng.integers(0, k, n) for k in N_LEVELS], axis=1).astype(np.uint8)
+    hits = {}
+    tf = {}
+    for (name, j), frequency in zip((("a", 0), ("c", 2)), frequencies, strict=True):
+        frequency = float(np.float32(frequency))
+        hits[name] = (frequency, np.flatnonzero(gamma[:, j] == 1).tolist())
+        tf[name] = np.where(gamma[:, j] == 1, frequency, np.nan).astype(np.float32)
+    fw, weight, probability = _expected(model, gamma, tf)
+    _same(hit_scores(model, gamma, hits), (fw.astype(np.float64), weight, probability))
+
+
+def test_hit_scores_errors_are_the_models() -> None:
+    model = _model(0)
+    with pytest.raises(InvalidInputError):  # a level the comparison does not have
+        hit_scores(model, np.array([[9, 1, 1, 1, 1]], dtype=np.uint8), {})
+    with pytest.raises(InvalidInputError):  # not a tf comparison
+        hit_scores(model, np.ones((1, 5), dtype=np.uint8), {"b": (0.5, [0])})
