@@ -53,27 +53,25 @@ def record_codes(std: pl.DataFrame) -> RecordCodes:
 
 def score_pairs(model: FellegiSunterModel, vectors: ComparisonVectors) -> _Scored:
     """Weight, probability and the household guard of each pair, in two halves side by
-    side (each pair on its own, so the same values; numpy lets go of the GIL)."""
+    side (each pair on its own, so the same values; numpy lets go of the GIL). Each half
+    writes into the whole arrays, so only its own temporaries come on top."""
+    n = len(vectors.gamma)
+    weight, probability = np.empty(n), np.empty(n)
+    household = np.empty(n, dtype=bool)
 
-    def part(rows: slice) -> _Scored:
+    def part(rows: slice) -> None:
         gamma = vectors.gamma[rows]
         tf = {name: values[rows] for name, values in vectors.tf.items()}
-        weight = model.match_weight(gamma, tf)
-        probability = model.match_probability(weight)
-        return weight, probability, decision.household_only(model, gamma, probability, tf)
+        weight[rows] = model.match_weight(gamma, tf)
+        probability[rows] = model.match_probability(weight[rows])
+        household[rows] = decision.household_only(model, gamma, probability[rows], tf)
 
-    half = len(vectors.gamma) // 2 if len(vectors.gamma) >= SPLIT_PAIRS else 0
+    half = n // 2 if n >= SPLIT_PAIRS else 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         second = pool.submit(part, slice(half, None))
-        first = part(slice(0, half))
-        done = second.result()
-    if half == 0:
-        return done
-    return (
-        np.concatenate([first[0], done[0]]),
-        np.concatenate([first[1], done[1]]),
-        np.concatenate([first[2], done[2]]),
-    )
+        part(slice(0, half))
+        second.result()
+    return weight, probability, household
 
 
 def key_frame(std: pl.DataFrame) -> pl.DataFrame:

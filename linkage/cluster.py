@@ -52,6 +52,8 @@ AnyIntArray = npt.NDArray[np.integer[Any]]
 People = tuple["IntArray", "IntArray", "IntArray"]
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
+_CHUNK = 1 << 20  # pairs per chunk of label gathers
+_INT32_LIMIT = 1 << 31
 
 
 def cluster(
@@ -299,8 +301,24 @@ def refused_pairs(
     """Mask of pairs at or above the match threshold whose records were kept apart."""
     lab = np.asarray(labels)
     lft, rgt, prob = _edges(len(lab), left, right, probability)
-    refused: npt.NDArray[np.bool_] = (prob >= match_threshold) & (lab[lft] != lab[rgt])
+    refused = np.zeros(len(prob), dtype=bool)
+    linked = np.flatnonzero(prob >= match_threshold)  # a few of the pairs: compare only those
+    refused[linked] = ~_same_cluster(lab, lft[linked], rgt[linked])
     return refused
+
+
+def _same_cluster(
+    labels: AnyIntArray, left: AnyIntArray, right: AnyIntArray
+) -> npt.NDArray[np.bool_]:
+    """Whether each pair's records share a label: in chunks, on ``int32`` labels when they
+    fit, so the gathers stay small (they run beside other work)."""
+    fits = len(labels) and labels.min() >= -_INT32_LIMIT and labels.max() < _INT32_LIMIT
+    small = labels.astype(np.int32) if fits else labels
+    same = np.empty(len(left), dtype=bool)
+    for start in range(0, len(left), _CHUNK):
+        stop = start + _CHUNK
+        np.equal(small[left[start:stop]], small[right[start:stop]], out=same[start:stop])
+    return same
 
 
 def review_pairs(
@@ -359,7 +377,7 @@ def cluster_confidence(
     n = len(lab)
     multi = np.bincount(lab)[lab] > 1
     out = np.zeros(n)
-    inside = np.flatnonzero(lab[lft] == lab[rgt])
+    inside = np.flatnonzero(_same_cluster(lab, lft, rgt))
     np.maximum.at(out, lft[inside], prob[inside])
     np.maximum.at(out, rgt[inside], prob[inside])
     # a singleton's pairs all leave its cluster: only its own ends need the maximum
