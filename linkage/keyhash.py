@@ -17,11 +17,17 @@ PRIME = 0x100000001B3
 _MASK = (1 << 64) - 1
 
 
-def fnv1a(text: str) -> int:
-    """FNV-1a 64 of ``text``'s UTF-8 bytes."""
-    h = OFFSET
-    for byte in text.encode():
-        h = ((h ^ byte) * PRIME) & _MASK
+def fnv1a(text: str, start: int = OFFSET) -> int:
+    """FNV-1a 64 of ``text``'s UTF-8 bytes (continued from state ``start``: the hash of a
+    prefix, so ``fnv1a(b, fnv1a(a)) == fnv1a(a + b)``)."""
+    h = start
+    data = text.encode()
+    # XOR with a byte and products are exact modulo 2**64 on wider ints: masking once per
+    # 8 bytes (ints under 400 bits) gives the same hash with a third of the operations.
+    for at in range(0, len(data), 8):
+        for byte in data[at : at + 8]:
+            h = (h ^ byte) * PRIME
+        h &= _MASK
     return h
 
 

@@ -161,21 +161,34 @@ class RecordKeys:
                     column = parts.group(1)
                     form = slot(f"id_part:{column}:{i}", functools.partial(_id_part, column, i))
                 self.forms.append((f"{number}.{i}", (*scalar, form)))
+        #: per form: ``label<US>``, its hash state, and its getters' positions
+        self._prefixes = [(label + SEP, fnv1a(label + SEP), at) for label, at in self.forms]
 
     def texts(self, std: Mapping[str, Any]) -> set[str]:
         """Every distinct key text of the record."""
+        return {prefix + rest for prefix, rest in self._rests(std)}
+
+    def _rests(self, std: Mapping[str, Any]) -> dict[tuple[str, str], int]:
+        """Each key text split as (``label<US>``, values): its prefix's hash state as value."""
         known = [getter(std) for getter in self.getters]
-        out: set[str] = set()
-        for label, positions in self.forms:
+        out: dict[tuple[str, str], int] = {}
+        for prefix, state, positions in self._prefixes:
+            if len(positions) == 1:
+                for value in known[positions[0]]:
+                    out[prefix, value] = state
+                continue
             values = [known[i] for i in positions]
             if all(values):
                 for combo in product(*values):
-                    out.add(SEP.join((label, *combo)))
+                    out[prefix, SEP.join(combo)] = state
         return out
 
     def hashes(self, std: Mapping[str, Any]) -> npt.NDArray[np.uint64]:
         """Every distinct key hash of the record."""
-        return np.fromiter((fnv1a(t) for t in self.texts(std)), dtype=np.uint64)
+        rests = self._rests(std)
+        return np.fromiter(
+            (fnv1a(rest, state) for (_, rest), state in rests.items()), np.uint64, len(rests)
+        )
 
 
 def _expr_key(expr: Any) -> str:
@@ -199,7 +212,7 @@ def _getter(expr: Any, rule: str) -> Getter:
     """A plain-Python mirror of one key expression."""
     name = expr.meta.output_name() if isinstance(expr, pl.Expr) else ""
     if isinstance(expr, pl.Expr) and expr.meta.is_column():
-        return lambda std: _present([std.get(name)])
+        return functools.partial(_column_value, name)
     if name.startswith("sparse:") and name[len("sparse:") :] in _SPARSE:
         predicate = _SPARSE[name[len("sparse:") :]]
         return lambda std: ["sparse"] if predicate(std) else []
@@ -216,6 +229,15 @@ def _getter(expr: Any, rule: str) -> Getter:
         return lambda std: _sorted_pair(std.get(first), std.get(second))
     msg = f"rule {rule!r}: no real-time form of key {name or expr!r}"
     raise ConfigError(msg)
+
+
+def _column_value(name: str, std: Mapping[str, Any]) -> list[Any]:
+    """``_present([std.get(name)])`` without the list walk (most keys are one column)."""
+    value = std.get(name)
+    if value is None:
+        return []
+    text = value if isinstance(value, str) else str(int(value))
+    return [text] if text.strip() else []
 
 
 def _dob_sorted(std: Mapping[str, Any]) -> list[Any]:

@@ -91,3 +91,15 @@ def test_unknown_key_expression_is_refused() -> None:
     rule = block_on(pl.col("family_std").str.slice(0, 3).alias("fam3"))
     with pytest.raises(ConfigError, match="fam3"):
         RecordKeys([rule])
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_fnv1a_is_the_per_byte_definition_and_continues_a_prefix(a: str, b: str) -> None:
+    def reference(text: str) -> int:
+        h = 0xCBF29CE484222325
+        for byte in text.encode():
+            h = ((h ^ byte) * 0x100000001B3) % 2**64
+        return h
+
+    assert fnv1a(a + b) == reference(a + b)
+    assert fnv1a(b, fnv1a(a)) == fnv1a(a + b)
