@@ -16,7 +16,6 @@ for the override rule. Pairs are processed in chunks to bound memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,7 @@ from linkage.comparisons._distinct_pairs import (
     DistinctPairs,
     worth_it,
 )
+from linkage.comparisons._parallel import by_cost, side_by_side
 from linkage.comparisons._table import BoolArray, encode_values
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.levels import ElseLevel, Level
@@ -335,7 +335,7 @@ def compare(
             values(j)
         after()
     else:
-        _side_by_side(values, after, needed, _by_cost(codes, comparisons, len(li)))
+        side_by_side(values, after, needed, THREADS, by_cost(codes, comparisons, len(li)))
     return ComparisonVectors(gamma=gamma, tf=tf, names=tuple(c.name for c in comparisons))
 
 
@@ -369,42 +369,6 @@ def term_frequencies(
             counts = np.bincount(present, minlength=encoded.n_values) / max(len(present), 1)
             out[comparison.name] = dict(zip(encoded.values.to_list(), counts.tolist(), strict=True))
     return out
-
-
-def _by_cost(codes: FrameCodes, comparisons: Sequence[Comparison], n: int) -> list[int]:
-    """Comparison positions, those that score strings pair by pair (addresses) first."""
-
-    def scored(comparison: Comparison) -> bool:
-        once = comparison.exact_on_equal_key and worth_it(codes, comparison.column, n)
-        return not once and any(isinstance(lv, JaroWinklerLevel) for lv in comparison.levels)
-
-    return sorted(range(len(comparisons)), key=lambda j: not scored(comparisons[j]))
-
-
-def _side_by_side(
-    values: Callable[[int], None], after: Callable[[], None], needed: list[int], order: list[int]
-) -> None:
-    """``values(j)`` for every comparison and then ``after()``, on two threads.
-
-    ``after`` waits only for the comparisons in ``needed``; the heaviest comparison goes
-    first, then those ``after`` needs, then ``after``, then the rest.
-    """
-    first = [j for j in order[:1] if j not in needed]
-    rest = [j for j in order if j not in needed and j not in first]
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        futures = [pool.submit(values, j) for j in first]
-        waited = [pool.submit(values, j) for j in needed]
-        futures += waited
-
-        def then() -> None:
-            for future in waited:  # submitted earlier, so running or done: no deadlock
-                future.result()
-            after()
-
-        futures.append(pool.submit(then))
-        futures += [pool.submit(values, j) for j in rest]
-        for future in futures:
-            future.result()
 
 
 def _cross_and_frequencies(

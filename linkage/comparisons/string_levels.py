@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from linkage.comparisons._codes import FrameCodes, Rows, distinct_pairs, encode_strings
+from linkage.comparisons._jaro_bound import character_counts, may_reach
 from linkage.comparisons._table import (
     SMALL_BATCH,
     BoolArray,
@@ -236,7 +237,15 @@ class JaroWinklerLevel(Level):
         With ``b >= a`` this is what :meth:`pair_scores` gives any pair of these values.
         """
         scorer = JaroWinkler.normalized_similarity
-        return value_distances(codes, self._col(), a, b, scorer=scorer, cutoff=self.threshold)
+        column, cutoff = self._col(), self.threshold
+        counts = character_counts(codes, column)
+        if counts is None:
+            return value_distances(codes, column, a, b, scorer=scorer, cutoff=cutoff)
+        # pairs whose bound is below the cutoff would score 0 (below it) anyway
+        out = np.zeros(len(a), dtype=np.float64)
+        at = np.flatnonzero(may_reach(counts, a, b, cutoff))
+        out[at] = value_distances(codes, column, a[at], b[at], scorer=scorer, cutoff=cutoff)
+        return out
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         return self.pair_scores(codes, left, right, self.threshold) >= self.threshold
