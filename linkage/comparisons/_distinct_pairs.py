@@ -126,7 +126,7 @@ class DistinctPairs:
             return np.empty(0, dtype=np.int64)
         key = np.concatenate(keys)
         keys.clear()
-        order = np.argsort(key)
+        order = _sort_order(key)
         key = key[order]
         first = np.empty(len(key), dtype=bool)
         first[0] = True
@@ -145,6 +145,24 @@ class DistinctPairs:
 
     def __len__(self) -> int:
         return len(self.left_codes)
+
+
+def _sort_order(key: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.argsort(key)`` of non-negative keys, up to the order of equal keys.
+
+    When each key and its position fit in 64 bits together, the two are packed into one
+    ``uint64`` and sorted as values (several times cheaper than an argsort: 33 vs 156 ms
+    for 3.3M keys with AVX-512).
+    """
+    bits = max(int(len(key) - 1).bit_length(), 1)
+    if int(key.max()) >= 1 << (64 - bits):
+        return np.argsort(key)
+    packed = key.astype(np.uint64)
+    packed <<= np.uint64(bits)
+    packed |= np.arange(len(key), dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64((1 << bits) - 1)
+    return packed.view(np.int64)
 
 
 def _view(array: Any, dtype: type[np.generic]) -> npt.NDArray[Any]:

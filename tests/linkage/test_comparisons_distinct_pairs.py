@@ -110,3 +110,11 @@ def test_unordered_distinct_pairs(hash_max: int, monkeypatch: pytest.MonkeyPatch
     looked_up = [numbered[i] for i in index[[0, 5, 7]]]
     assert looked_up == [("SMITH", "SMYTH"), ("SMITH", "JONES"), ("SMYTH", "JONES")]
     np.testing.assert_array_equal(pairs.index, np.tile(index, 100))
+
+
+@pytest.mark.parametrize("high", [50, 2**40, 2**62])  # packed with positions, or argsort
+def test_sort_order_sorts_the_keys(high: int) -> None:
+    keys = np.random.default_rng(high % 97).integers(0, high, 10_000).astype(np.int64)
+    order = _distinct_pairs._sort_order(keys)
+    assert sorted(order.tolist()) == list(range(len(keys)))
+    np.testing.assert_array_equal(keys[order], np.sort(keys))
