@@ -6,8 +6,8 @@ has a kernel that reads plain Python lists (:class:`PreparedCandidates`, in
 :mod:`linkage.comparisons._prepared` and re-exported here) and returns, for the
 candidate positions still undecided, whether the level matches. String scores are
 rapidfuzz's (``cdist`` of the query against the candidates, one call per ladder of
-Jaro-Winkler levels); derived keys of candidates (suffixes, token sets, BCD digits)
-are computed once per :class:`PreparedCandidates` and reused by later queries.
+Jaro-Winkler levels); derived keys (suffixes, token sets, BCD digits) are computed
+for the undecided candidates only, the costly ones cached by value across queries.
 
 The semantics are the batch kernels' (:meth:`~linkage.comparisons.levels.Level.evaluate_pairs`);
 a property test holds both equal. A level type without a kernel here makes
@@ -94,19 +94,37 @@ def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
     return every if combine is all else some
 
 
-def _derived_exact(column: str, tag: object, transform: Callable[[str], Any]) -> Kernel:
-    """Equal after ``transform`` (``None``: no key) of each present value."""
+_MISSING: Any = object()
+#: Distinct values per derived-key cache; a full cache is emptied (values recur in bursts).
+_MEMO_SIZE = 1 << 16
 
-    def key_of(v: Any) -> Any:
-        return None if v is None else transform(v)
+
+def _memo(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``build`` cached by value across queries: names and dates recur, rows rarely do."""
+    table: dict[Any, Any] = {}
+    get = table.get
+
+    def key(value: Any) -> Any:
+        found = get(value, _MISSING)
+        if found is _MISSING:
+            if len(table) >= _MEMO_SIZE:
+                table.clear()
+            found = table[value] = build(value)
+        return found
+
+    return key
+
+
+def _derived_exact(column: str, transform: Callable[[str], Any]) -> Kernel:
+    """Equal after ``transform`` (``None``: no key) of each present value."""
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         key = None if value is None else transform(value)
         if key is None:
             return []
-        derived = cands.keyed((tag, column), (column,), key_of)
-        return [i for i in todo if derived[i] == key]
+        values = cands.values(column)  # keys of the undecided candidates only
+        return [i for i in todo if (v := values[i]) is not None and transform(v) == key]
 
     return kernel
 
@@ -153,18 +171,21 @@ def _tokens(level: TokenOverlapLevel) -> Callable[[str], Any]:
 
 def _token_overlap(level: TokenOverlapLevel, column: str) -> Kernel:
     tokens = _tokens(level)
-    tag = ("tokens", repr(level.params()))
-
-    def key_of(v: Any) -> Any:
-        return None if v is None else tokens(v)
+    tokens_of = _memo(tokens)
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         mine = None if value is None else tokens(value)
         if not mine:
             return []
-        theirs = cands.keyed((tag, column), (column,), key_of)
-        return [i for i in todo if (t := theirs[i]) is not None and not mine.isdisjoint(t)]
+        values = cands.values(column)
+        return [
+            i
+            for i in todo
+            if (v := values[i]) is not None
+            and (t := tokens_of(v)) is not None
+            and not mine.isdisjoint(t)
+        ]
 
     return kernel
 
@@ -216,10 +237,6 @@ def _swapped_date(date: int) -> int | None:
     return None if month == day else date // 10000 * 10000 + day * 100 + month
 
 
-def _bcd_or_none(date: int | None) -> int | None:
-    return None if date is None else _bcd(date)
-
-
 def _transposed(column: str) -> Kernel:
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
@@ -248,16 +265,18 @@ def _one_digit_apart(mine: int, other: int, transpositions: bool) -> bool:
 
 
 def _one_digit(column: str, transpositions: bool) -> Kernel:
+    bcd_of = _memo(_bcd)
+
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
         if value is None:
             return []
         mine = _bcd(value)
-        theirs = cands.keyed(("bcd", column), (column,), _bcd_or_none)
+        values = cands.values(column)
         return [
             i
             for i in todo
-            if (other := theirs[i]) is not None and _one_digit_apart(mine, other, transpositions)
+            if (v := values[i]) is not None and _one_digit_apart(mine, bcd_of(v), transpositions)
         ]
 
     return kernel
@@ -273,8 +292,12 @@ def _years(level: _YearLevel, within: int) -> Kernel:
         mine = year(query.get(year_column), query.get(date_column))
         if mine is None:
             return []
-        theirs = cands.keyed(("years", year_column, date_column), (year_column, date_column), year)
-        return [i for i in todo if (t := theirs[i]) is not None and abs(t - mine) <= within]
+        years, dates = cands.values(year_column), cands.values(date_column)
+        return [
+            i
+            for i in todo
+            if (t := year(years[i], dates[i])) is not None and abs(t - mine) <= within
+        ]
 
     return kernel
 
@@ -337,12 +360,12 @@ def _alias(level: AliasLevel) -> Kernel:
             if my_name is None:
                 return []
             return [i for i in todo if (t := aliases[i]) is not None and my_name in t]
-        names = cands.keyed(("name", g, f), (g, f), name)
+        given, family = cands.values(g), cands.values(f)
         return [
             i
             for i in todo
             if ((t := aliases[i]) is not None and (my_name in t or not mine.isdisjoint(t)))
-            or names[i] in mine
+            or name(given[i], family[i]) in mine
         ]
 
     return kernel
@@ -362,9 +385,9 @@ def kernel_for(level: Level) -> Kernel | None:
         return _levenshtein(level, level._col())
     if kind is SuffixLevel:
         assert isinstance(level, SuffixLevel)
-        return _derived_exact(level._col(), ("suffix", level.length), _suffix(level.length))
+        return _derived_exact(level._col(), _suffix(level.length))
     if kind is EmailLocalPartLevel:
-        return _derived_exact(level._col(), "local", _local_part)
+        return _derived_exact(level._col(), _local_part)
     if kind is InitialLevel:
         return _initial(level._col())
     if kind is TokenOverlapLevel:

@@ -1,10 +1,11 @@
 """Candidate records prepared for the real-time kernels: plain Python lists per column.
 
 :class:`PreparedCandidates` holds one query's candidates (``None`` for missing,
-dates as ``YYYYMMDD`` ints, lists as tuples) and caches the kernels' derived keys
-per candidate; :class:`PreparedRows` keeps every row of an append-only store
-prepared so candidates are gathered, not converted, per query. The kernels are
-in :mod:`linkage.comparisons._kernels`.
+dates as ``YYYYMMDD`` ints, lists as tuples); :class:`PreparedRows` keeps every row
+of an append-only store prepared so candidates are gathered, not converted, per
+query. The kernels (:mod:`linkage.comparisons._kernels`) cache derived keys by
+value, not by row: at a million rows a query's candidates are mostly rows no
+earlier query read, while names and dates recur.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy.typing as npt
 
 
 class PreparedCandidates:
-    """Candidate records as Python lists, with derived keys cached per candidate.
+    """Candidate records as Python lists (and per-query derived lists, :meth:`derived`).
 
     Args:
         n: number of candidates.
@@ -41,7 +42,7 @@ class PreparedCandidates:
         self._values = values
         self._source = source
         self._derived: dict[object, list[Any]] = {}
-        #: rows of ``store`` these candidates are (per-row keys are cached there)
+        #: rows of ``store`` these candidates are
         self._rows = rows
         self._store = store
 
@@ -75,22 +76,6 @@ class PreparedCandidates:
             found = self._derived[key] = build()
         return found
 
-    def keyed(self, key: object, columns: tuple[str, ...], key_of: Callable[..., Any]) -> list[Any]:
-        """``key_of(*values)`` of each candidate's ``columns``, built once per candidate.
-
-        Candidates gathered from a :class:`PreparedRows` reuse (and fill) its per-row cache.
-        """
-        found = self._derived.get(key)
-        if found is None:
-            if self._store is not None and self._rows is not None:
-                found = self._store.keyed(key, self._rows, columns, key_of)
-            elif len(columns) == 1:
-                found = [key_of(v) for v in self.values(columns[0])]
-            else:
-                found = [key_of(*vs) for vs in zip(*(self.values(c) for c in columns), strict=True)]
-            self._derived[key] = found
-        return found
-
     def present(self, columns: tuple[str, ...]) -> list[int]:
         """Positions of the candidates with at least one of ``columns`` present."""
         return self.derived(("present", *columns), lambda: self._present(columns))
@@ -103,18 +88,13 @@ class PreparedCandidates:
         return [i for i, row in enumerate(zip(*lists, strict=True)) if row.count(None) != every]
 
 
-_UNSET: Any = object()
-
-
 class PreparedRows:
-    """Prepared values of every row of an append-only record store, and per-row keys.
+    """Prepared values of every row of an append-only record store.
 
     Holds, per column, one normalised Python value per row (as
-    :class:`PreparedCandidates` holds them) and caches the kernels' derived keys per
-    row, so scoring a query against some rows only gathers list entries
-    (:meth:`gather`). Rows are never changed once added: a replaced record is a new row.
-    Keys are filled lazily by scoring threads; every writer of an entry writes the same
-    value, and list item reads and writes are atomic in CPython.
+    :class:`PreparedCandidates` holds them), so scoring a query against some rows only
+    gathers list entries (:meth:`gather`). Rows are never changed once added: a
+    replaced record is a new row.
 
     Args:
         columns: the columns kept (others read as missing).
@@ -124,7 +104,6 @@ class PreparedRows:
         self.columns = tuple(dict.fromkeys(columns))
         self.values: dict[str, list[Any]] = {c: [] for c in self.columns}
         self.size = 0
-        self._keys: dict[object, list[Any]] = {}
         self._lock = threading.Lock()
 
     def extend(self, start: int, values: Mapping[str, list[Any]]) -> None:
@@ -163,21 +142,3 @@ class PreparedRows:
                 return None if found is None else list(pick(found))
 
         return PreparedCandidates(n, {}, column, rows=rows, store=self)
-
-    def keyed(
-        self, key: object, rows: list[int], columns: tuple[str, ...], key_of: Callable[..., Any]
-    ) -> list[Any]:
-        """:meth:`PreparedCandidates.keyed` of ``rows``, each row's key computed once."""
-        cache = self._keys.get(key)
-        if cache is None:
-            cache = self._keys.setdefault(key, [])
-        if len(cache) < self.size:
-            cache.extend([_UNSET] * (self.size - len(cache)))
-        out = [cache[r] for r in rows]
-        if _UNSET in out:  # values compare unequal to the sentinel (identity fallback)
-            sources = [self.values.get(c) for c in columns]
-            for i, r in enumerate(rows):
-                if out[i] is _UNSET:
-                    args = [None if s is None else s[r] for s in sources]
-                    out[i] = cache[r] = key_of(*args)
-        return out

@@ -86,7 +86,7 @@ def prepare_candidates(
     """The columns ``comparisons`` read, as Python lists, for :func:`compare_one`.
 
     Missing values become ``None``, dates ``YYYYMMDD`` ints, lists tuples. Keep the result
-    to score the same candidates again: derived keys are cached on it.
+    to score the same candidates again.
 
     Raises:
         InvalidInputError: a column's length differs from the others' or its type is not

@@ -284,7 +284,7 @@ def test_compare_matches_reference(rows: list[dict[str, Any]]) -> None:
         mask = np.array([p[0] == lo for p in pairs])
         candidates = frame[lo + 1 :]
         prepared = prepare_candidates(candidates, COMPARISONS)
-        for _ in range(2):  # the second call reuses the prepared candidates' derived keys
+        for _ in range(2):  # the second call reuses the prepared candidates
             many = compare_one(rows[lo], prepared, COMPARISONS, term_frequencies=tfs)
             np.testing.assert_array_equal(many.gamma, vectors.gamma[mask])
             for name, tf in vectors.tf.items():
@@ -292,7 +292,7 @@ def test_compare_matches_reference(rows: list[dict[str, Any]]) -> None:
         generic = compare_one_generic(rows[lo], candidates, COMPARISONS, term_frequencies=tfs)
         np.testing.assert_array_equal(generic.gamma, vectors.gamma[mask])
     # rows prepared once in a store (as the index keeps them), gathered per query in any
-    # order; the store's per-row keys are filled by one query and reused by the next
+    # order; the kernels' value caches are filled by one query and reused by the next
     store = PreparedRows(frame.columns)
     half = len(rows) // 2
     store.extend(0, {c: python_values(frame[c][:half]) for c in frame.columns})
