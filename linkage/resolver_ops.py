@@ -14,20 +14,27 @@ import numpy as np
 from linkage import resolver_reads as reads
 from linkage.errors import RecordNotFoundError
 from linkage.resolver_types import OUTCOMES, Outcome, UpsertResult
-from linkage.store import MergeEvent, ReviewFlag, StoredRecord, encode_json, now, record_row
+from linkage.store import MergeEvent, ReviewFlag, StoredRecord, encode_json, now
+from linkage.store_rows import new_record_row
 
 if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
 
 
+_KEY = frozenset(("agency", "record_id"))
+
+
 def clean_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical attributes without the key and without empty values (as stored)."""
+    names = sorted(record)
+    if all(type(record[name]) is str for name in names):  # the common case, in one pass
+        return {name: text for name in names if name not in _KEY and (text := record[name].strip())}
     out: dict[str, Any] = {}
-    for name in sorted(record):
+    for name in names:
         value = record[name]
-        if name in ("agency", "record_id") or value is None:
+        if name in _KEY or value is None:
             continue
-        if type(value) is str:  # the common case first (a third of the time on bulk upserts)
+        if type(value) is str:
             value = value.strip()
             if value:
                 out[name] = value
@@ -123,8 +130,10 @@ def decide(
     pid = mpi.person_ids[person]
     for other, prob in flagged:
         _flag(mpi, ReviewFlag(pid, mpi.person_ids[other], prob, *key))
-    stored = StoredRecord(*key, pid, outcome, probability, {}, {}, mpi.store.next_seq())
-    mpi.store.put_rows([record_row(stored, encode_json(attributes))])
+    seq = mpi.store.next_seq()
+    mpi.store.put_rows(
+        [new_record_row(key, pid, outcome, probability, encode_json(attributes), seq)]
+    )
     row = place(person, probability, OUTCOMES.index(outcome))
     mpi.members.setdefault(person, set()).add(row)
     return UpsertResult(

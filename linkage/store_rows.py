@@ -9,6 +9,10 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring_ascii,
+)
 from typing import Any
 
 
@@ -67,11 +71,20 @@ def now() -> float:
 
 #: json.dumps builds an encoder per call (about 3/4 of its cost on a record's attributes).
 _ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+#: ``_ENCODER``'s C encoder, made once (``encode`` makes one per call: 6.7 -> 4.9 us for a
+#: record's attributes). No circular check: attributes and standardised values are plain.
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, str, encode_basestring_ascii, None, ": ", ", ", True, False, True)
+)
 
 
 def encode_json(value: Mapping[str, Any]) -> str:
     """The stored JSON form of attributes or standardised values (sorted keys)."""
-    return _ENCODER.encode(value)
+    if _C_ENCODE is None or not isinstance(value, dict):
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def record_row(record: StoredRecord, attributes_json: str | None = None) -> tuple[Any, ...]:
@@ -86,6 +99,15 @@ def record_row(record: StoredRecord, attributes_json: str | None = None) -> tupl
         encode_json(record.standardised) if record.standardised else "{}",
         record.seq,
     )
+
+
+def new_record_row(
+    key: tuple[str, str], person_id: str, outcome: str, probability: float, attributes_json: str,
+    seq: int,
+) -> tuple[Any, ...]:  # fmt: skip
+    """:func:`record_row` of a record without standardised values, built directly (an
+    upsert's row: a StoredRecord per record cost ~1.5 us)."""
+    return (*key, person_id, outcome, probability, attributes_json, "{}", seq)
 
 
 def decode_attributes(text: str) -> dict[str, Any]:
