@@ -35,6 +35,7 @@ from linkage.encoding import is_missing
 Codes = npt.NDArray[np.int32]
 Rows = npt.NDArray[np.intp]
 T = TypeVar("T")
+IntT = TypeVar("IntT", np.int32, np.intp)
 
 #: Deduplicate value pairs when a sample has at most this fraction of distinct pairs.
 DEDUPE_MAX_DISTINCT_RATIO = 0.5
@@ -243,8 +244,8 @@ def forget_frame_codes(frame: pl.DataFrame) -> None:
 
 
 def distinct_pairs(
-    a: Codes, b: Codes, n_values: int
-) -> tuple[Codes, Codes, npt.NDArray[np.intp] | None]:
+    a: npt.NDArray[IntT], b: npt.NDArray[IntT], n_values: int
+) -> tuple[npt.NDArray[IntT], npt.NDArray[IntT], npt.NDArray[np.intp] | None]:
     """Distinct order-normalised (a, b) pairs and the inverse index into them.
 
     When most pairs are distinct already, deduplication (a sort) costs more than scoring

@@ -78,7 +78,9 @@ class DistinctPairs:
         position_type = np.uint32 if len(left) < 2**32 else np.int64
         keys, positions = [], []
         for start, stop in spans:
-            a, b = values[left[start:stop]], values[right[start:stop]]
+            # intp indices: numpy gathers with (u)int32 ones several times slower
+            a = values[left[start:stop].astype(np.intp)]
+            b = values[right[start:stop].astype(np.intp)]
             ok = (a >= 0) & (b >= 0)
             equal = ok & (a == b)
             todo = np.flatnonzero(ok & ~equal)

@@ -71,6 +71,7 @@ def may_reach(
 ) -> BoolArray:
     """Per value pair (codes ``a``, ``b``, present): whether Jaro-Winkler may reach ``cutoff``."""
     histogram, length = counts
+    a, b = a.astype(np.intp), b.astype(np.intp)  # int32 indices gather several times slower
     common = np.minimum(histogram[a], histogram[b]).sum(axis=1, dtype=np.int64)
     # lengths are >= 1 for present values, and common = 0 gives J = 0
     jaro = (common / length[a] + common / length[b] + (common > 0)) / 3

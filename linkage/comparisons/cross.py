@@ -94,8 +94,8 @@ class SwappedNamesLevel(Level):
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         g, f = self.given_column, self.family_column
         given, family = codes.codes(g), codes.codes(f)
-        given_as_family = codes.translated(g, f)[given[left]]
-        family_as_given = codes.translated(f, g)[family[left]]
+        given_as_family = codes.translated(g, f)[given[left].astype(np.intp)]
+        family_as_given = codes.translated(f, g)[family[left].astype(np.intp)]
         first = (given_as_family >= 0) & (given_as_family == family[right])
         second = (family_as_given >= 0) & (family_as_given == given[right])
         both: BoolArray = first & second
@@ -158,8 +158,8 @@ class NameInOtherFieldLevel(Level):
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         g, f = self.given_column, self.family_column
         given, family = codes.codes(g), codes.codes(f)
-        given_as_family = codes.translated(g, f)[given[left]]
-        family_as_given = codes.translated(f, g)[family[left]]
+        given_as_family = codes.translated(g, f)[given[left].astype(np.intp)]
+        family_as_given = codes.translated(f, g)[family[left].astype(np.intp)]
         mask: BoolArray = ((given_as_family >= 0) & (given_as_family == family[right])) | (
             (family_as_given >= 0) & (family_as_given == given[right])
         )

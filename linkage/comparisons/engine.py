@@ -171,7 +171,7 @@ def _batch_evaluators(
         if held is not None and cutoff >= held[2]:
             # scored at a lower cutoff: the same decisions at any threshold >= cutoff
             index, table, _ = held
-            return table[index[start + at]]
+            return table[index[start + at].astype(np.intp)]  # int32 indices gather slower
         if len(at) == len(left):
             return level.pair_scores(codes, left, right, cutoff)
         return level.pair_scores(codes, left[at], right[at], cutoff)
@@ -263,7 +263,7 @@ def _compare_distinct(
         )
     del left_rows, right_rows
     for start, stop in spans:
-        out[start:stop] = table[pairs.index[start:stop]]
+        out[start:stop] = table[pairs.index[start:stop].astype(np.intp)]
 
 
 def _check_pairs(
@@ -391,7 +391,6 @@ def _cross_and_frequencies(
             apply_cross_levels(comparisons, chunk, evaluate)
         for j, comparison in adjusted:
             exact = np.flatnonzero(chunk[:, j] == 1)
-            tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[
-                codes.codes(comparison.column)[lc[exact]]
-            ]
+            at = codes.codes(comparison.column)[lc[exact]].astype(np.intp)
+            tf[comparison.name][start + exact] = _frequencies(codes, comparison.column)[at]
     return tf
