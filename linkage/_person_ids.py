@@ -66,15 +66,32 @@ def assign_person_ids(
 
 
 def _smallest_keys(records: pl.DataFrame, lab: npt.NDArray[np.int64]) -> pl.DataFrame:
-    """Per label (sorted), the smallest ``agency \\x1f record_id``: a single record's own key."""
+    """Per label (sorted), the smallest ``agency \x1f record_id``: a single record's own key."""
     seed = pl.concat_str("agency", "record_id", separator="\x1f").alias("seed")
     if len(lab) == 0:
         return records.select("label", seed)
-    if lab.min() >= 0 and lab.max() < 2 * len(lab):
-        alone = np.bincount(lab)[lab] == 1
-    else:
-        _, inverse, counts = np.unique(lab, return_inverse=True, return_counts=True)
-        alone = counts[inverse.ravel()] == 1
+    if lab.min() < 0 or lab.max() >= 2 * len(lab):
+        return _smallest_keys_grouped(records, lab, seed)
+    # one sort of all seeds, then each label's first in that order: a third of the time
+    # of a string minimum per group (0.55 -> 0.2 s at 1M); nulls last, as min skips them
+    seeds = records.select(seed).to_series()
+    order = seeds.arg_sort(nulls_last=True).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    first = np.full(int(lab.max()) + 1, len(order), dtype=np.int64)
+    np.minimum.at(first, lab, rank)
+    labels = np.flatnonzero(first < len(order))
+    return pl.DataFrame(
+        {"label": labels.astype(np.int64), "seed": seeds.gather(order[first[labels]])}
+    )
+
+
+def _smallest_keys_grouped(
+    records: pl.DataFrame, lab: npt.NDArray[np.int64], seed: pl.Expr
+) -> pl.DataFrame:
+    """:func:`_smallest_keys` for labels far from ``0..n-1``."""
+    _, inverse, counts = np.unique(lab, return_inverse=True, return_counts=True)
+    alone = counts[inverse.ravel()] == 1
     single = records.filter(pl.Series(alone)).select("label", seed)
     shared = records.filter(pl.Series(~alone)).group_by("label").agg(seed.min())
     return pl.concat([single, shared]).sort("label")
