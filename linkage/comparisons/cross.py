@@ -218,7 +218,7 @@ class AliasLevel(Level):
 
     def evaluate_pairs(self, codes: FrameCodes, left: Rows, right: Rows) -> BoolArray:
         key = ("alias_sets", self.alias_column, self.given_column, self.family_column)
-        aliases, names = codes.memo(key, lambda: self._sets_large(codes.table()))
+        aliases, names = codes.memo(key, lambda: self._sets_from_codes(codes))
         has_alias = codes.memo((*key, "has"), lambda: np.diff(aliases[0]) > 0)
         out = np.zeros(len(left), dtype=bool)
         # every way to match needs an alias on one side
@@ -237,6 +237,20 @@ class AliasLevel(Level):
         A name that is no record's alias cannot match one, so names are looked up in the
         vocabulary of aliases rather than encoded.
         """
+        aliases, vocabulary = self._alias_sets(table)
+        given, family = table.series(self.given_column), table.series(self.family_column)
+        present = ~is_missing(given) & ~is_missing(family)
+        names = pl.select(
+            pl.when(present).then(given.cast(pl.Utf8) + " " + family.cast(pl.Utf8))
+        ).to_series()
+        name_codes = names.cast(pl.Enum(vocabulary), strict=False).to_physical()
+        has_name = name_codes.is_not_null().to_numpy()
+        name_offsets = np.concatenate([[0], np.cumsum(has_name)]).astype(np.int64)
+        name_items = name_codes.drop_nulls().to_numpy().astype(np.int64)
+        return aliases, (name_offsets, name_items)
+
+    def _alias_sets(self, table: ValueTable) -> tuple[Csr, pl.Series]:
+        """Alias codes per record, and the aliases the codes index (sorted)."""
         series = table.series(self.alias_column)
         if not isinstance(series.dtype, pl.List):
             series = pl.Series([None] * table.n_rows, dtype=pl.List(pl.Utf8))
@@ -245,16 +259,46 @@ class AliasLevel(Level):
         )
         lengths = cleaned.list.len().fill_null(0).to_numpy().astype(np.int64)
         flat = cleaned.explode().drop_nulls()
-        vocabulary = pl.Enum(flat.unique().sort())
-        alias_codes = flat.cast(vocabulary).to_physical().to_numpy().astype(np.int64)
-        given, family = table.series(self.given_column), table.series(self.family_column)
-        present = ~is_missing(given) & ~is_missing(family)
-        names = pl.select(
-            pl.when(present).then(given.cast(pl.Utf8) + " " + family.cast(pl.Utf8))
-        ).to_series()
-        name_codes = names.cast(vocabulary, strict=False).to_physical()
-        has_name = name_codes.is_not_null().to_numpy()
+        vocabulary = flat.unique().sort()
+        alias_codes = flat.cast(pl.Enum(vocabulary)).to_physical().to_numpy().astype(np.int64)
         alias_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return (alias_offsets, alias_codes), vocabulary
+
+    def _sets_from_codes(self, codes: FrameCodes) -> tuple[Csr, Csr]:
+        """:meth:`_sets_large`, with the names found through the name columns' codes.
+
+        When no given value holds a space, a name ``given + " " + family`` equals an alias
+        exactly when the alias's text before its first space is the given value and the rest
+        the family value: each alias is split once and the records' (given, family) code
+        pairs looked up, rather than a million names built and hashed (0.2 s at 1M).
+        """
+        table = codes.table()
+        g, f = self.given_column, self.family_column
+        if not all(c in codes.columns and codes.frame.schema[c] == pl.Utf8 for c in (g, f)):
+            return self._sets_large(table)
+        values = codes.values(g)
+        spaced = values.str.contains(" ", literal=True) & ~is_missing(values)  # blanks: no name
+        if spaced.any():
+            return self._sets_large(table)
+        aliases, vocabulary = self._alias_sets(table)
+        parts = vocabulary.str.splitn(" ", 2).struct.unnest()
+        head = _value_codes(values, parts.to_series(0))
+        rest = _value_codes(codes.values(f), parts.to_series(1))
+        n_family = max(codes.n_values(f), 1)
+        found = np.flatnonzero((head >= 0) & (rest >= 0))
+        alias_keys = pl.DataFrame({"k": head[found] * n_family + rest[found], "id": found})
+        given, family = codes.codes(g), codes.codes(f)
+        rows = np.flatnonzero((given >= 0) & (family >= 0))
+        keys = pl.DataFrame({"k": given[rows].astype(np.int64) * n_family + family[rows]})
+        ids = keys.join(alias_keys, on="k", how="left", maintain_order="left")["id"]
+        has_name = np.zeros(codes.height, dtype=bool)
+        has_name[rows[ids.is_not_null().to_numpy()]] = True
         name_offsets = np.concatenate([[0], np.cumsum(has_name)]).astype(np.int64)
-        name_items = name_codes.drop_nulls().to_numpy().astype(np.int64)
-        return (alias_offsets, alias_codes), (name_offsets, name_items)
+        return aliases, (name_offsets, ids.drop_nulls().to_numpy().astype(np.int64))
+
+
+def _value_codes(values: pl.Series, texts: pl.Series) -> npt.NDArray[np.int64]:
+    """Per text: its position among the (distinct) ``values``, -1 when absent or null."""
+    lookup = pl.DataFrame({"v": values, "code": np.arange(len(values), dtype=np.int64)})
+    found = texts.to_frame("v").join(lookup, on="v", how="left", maintain_order="left")
+    return found["code"].fill_null(-1).to_numpy().astype(np.int64)
