@@ -28,7 +28,6 @@ The caller commits once (``MasterPersonIndex.batch``) and only then acknowledges
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,8 +50,6 @@ if TYPE_CHECKING:
     from linkage.resolver import MasterPersonIndex
 
 _LISTS = frozenset(LIST_COLUMNS)
-#: longest hold of the index's write side while deciding a group's records (seconds)
-_HOLD_SECONDS = 0.0005
 
 IntArray = npt.NDArray[np.int64]
 Found = bands.Found
@@ -234,23 +231,12 @@ def _decide_group(
     bounds = np.searchsorted(found[0], np.arange(len(plan.active) + 1)) if found else None
     moved = bands.Moved(mpi, found, len(plan.active))
     results: list[UpsertResult] = []
-    # The write side is held over runs of records, up to _HOLD_SECONDS, not taken per record
-    # (~3.5 us a take); then the GIL is handed over, so waiting readers (real-time calls)
-    # take the read side before this thread takes the write side again.
-    held_since: float | None = None
-    try:
-        for item in plan.items:
-            if held_since is None:
-                mpi.lock.acquire()
-                held_since = time.perf_counter()
-            results.append(_decide_one(mpi, item, start, found, bounds, moved, at_start))
-            if time.perf_counter() - held_since > _HOLD_SECONDS:
-                held_since = None
-                mpi.lock.release()
-                time.sleep(0)
-    finally:
-        if held_since is not None:
-            mpi.lock.release()
+    # The write side is taken per record, for its decision only, so real-time calls get the
+    # read side in between (no explicit GIL hand-over: the server's switch interval, 1 ms,
+    # lets them in). Held over runs of records, it starved them; a sleep(0) hand-over after
+    # each run cost ms of wall time on a loaded machine.
+    for item in plan.items:
+        results.append(_decide_one(mpi, item, start, found, bounds, moved, at_start))
     columns.fold_keys(mpi.lock)
     return results
 
@@ -264,7 +250,7 @@ def _decide_one(
     moved: bands.Moved,
     at_start: list[bands.Banded | None],
 ) -> UpsertResult:
-    """Decide one record of the group (the caller holds the write side)."""
+    """Decide one record of the group (the write side held while memory changes)."""
     if item.replay:
         stored = mpi.store.get_record(*item.key)
         if stored is None:  # pragma: no cover - the plan saw it stored
@@ -274,7 +260,8 @@ def _decide_one(
     assert found is not None
     assert bounds is not None
     if item.updates:
-        pid, _, split = ops.remove_row(mpi, item.key)
+        with mpi.lock:
+            pid, _, split = ops.remove_row(mpi, item.key)
         if split:
             moved.identity(mpi.number_of[pid])
     banded = at_start[item.active]
@@ -291,7 +278,8 @@ def _decide_one(
         columns.alive[row] = True
         return row
 
-    result = ops.decide(mpi, item.key, item.attributes, in_match, in_review, place)
+    with mpi.lock:
+        result = ops.decide(mpi, item.key, item.attributes, in_match, in_review, place)
     for merged in result.merged_person_ids:
         moved.identity(mpi.number_of[merged])
     return result
