@@ -22,6 +22,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from linkage.comparisons._codes import FrameCodes, Rows
+from linkage.comparisons.comparison import Comparison
+from linkage.comparisons.levels import ElseLevel
 
 #: A column's value pairs are found over the call when the pairs number at least this
 #: many times its values. At 1M records (6.1M pairs) the names (8-27k values) qualify and
@@ -43,6 +45,21 @@ MISSING, EQUAL, FIRST = 0, 1, 2
 def worth_it(codes: FrameCodes, column: str, n_pairs: int, per_value: int | None = None) -> bool:
     """Whether ``n_pairs`` pairs likely repeat the value pairs of ``column`` often."""
     return codes.n_values(column) * (per_value or PAIRS_PER_VALUE) <= n_pairs
+
+
+def per_value_pair(codes: FrameCodes, comparison: Comparison, n_pairs: int) -> bool:
+    """Whether a comparison is evaluated once per distinct value pair of the call.
+
+    Its levels read one key column (``exact_on_equal_key``), the pairs repeat its value
+    pairs, and it has a level between exact and else (for exact/else alone, such as the
+    sex, one equality per pair costs less than finding the value pairs).
+    """
+    decided = all(isinstance(level, ElseLevel) for _, level in comparison.value_levels[1:])
+    return (
+        comparison.exact_on_equal_key
+        and not decided
+        and worth_it(codes, comparison.column, n_pairs)
+    )
 
 
 class DistinctPairs:

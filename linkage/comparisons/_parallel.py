@@ -13,19 +13,23 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from linkage.comparisons._codes import FrameCodes
-from linkage.comparisons._distinct_pairs import worth_it
+from linkage.comparisons._distinct_pairs import per_value_pair
 from linkage.comparisons.comparison import Comparison
 from linkage.comparisons.string_levels import JaroWinklerLevel
 
 
 def by_cost(codes: FrameCodes, comparisons: Sequence[Comparison], n: int) -> list[int]:
-    """Comparison positions, those that score strings pair by pair (addresses) first."""
+    """Comparison positions, costliest first (roughly): those that score strings pair by pair
+    (addresses), then by the number of values of their column (phones before the sex).
+    """
 
-    def scored(comparison: Comparison) -> bool:
-        once = comparison.exact_on_equal_key and worth_it(codes, comparison.column, n)
-        return not once and any(isinstance(lv, JaroWinklerLevel) for lv in comparison.levels)
+    def cost(j: int) -> tuple[bool, int]:
+        comparison = comparisons[j]
+        scored = any(isinstance(level, JaroWinklerLevel) for level in comparison.levels)
+        scored = scored and not per_value_pair(codes, comparison, n)
+        return not scored, -codes.n_values(comparison.column)
 
-    return sorted(range(len(comparisons)), key=lambda j: not scored(comparisons[j]))
+    return sorted(range(len(comparisons)), key=cost)
 
 
 def side_by_side(

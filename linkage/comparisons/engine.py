@@ -30,6 +30,7 @@ from linkage.comparisons._distinct_pairs import (
     MISSING,
     SCORE_PAIRS_PER_VALUE,
     DistinctPairs,
+    per_value_pair,
     worth_it,
 )
 from linkage.comparisons._parallel import by_cost, side_by_side
@@ -317,7 +318,7 @@ def compare(
 
     def values(j: int) -> None:
         comparison = comparisons[j]
-        if comparison.exact_on_equal_key and worth_it(codes, comparison.column, len(li)):
+        if per_value_pair(codes, comparison, len(li)):
             _compare_distinct(codes, comparison, li, ri, spans, gamma[:, j])
             return
         call = _call_scores(codes, comparison, li, ri, spans)
