@@ -157,17 +157,52 @@ def ranked(
         best_rows = [candidate._row for _, candidate, _ in chosen]
         refs = refs_of_rows(mpi.columns, [*best_rows, *(r for rows in members for r in rows)])
         at = len(best_rows)
+        explanations = _explanations(mpi, [candidate for _, candidate, _ in chosen], refs[:at])
         out = []
-        for (person, candidate, band), best_ref, rows in zip(
-            chosen, refs[:at], members, strict=True
+        for (person, candidate, band), explanation, rows in zip(
+            chosen, explanations, members, strict=True
         ):
             records = sorted(refs[at : at + len(rows)])  # keys are distinct
             at += len(rows)
-            explanation = _explanation(mpi, candidate._scores, candidate._index, best_ref)
             out.append(
                 IdentityMatch(person_ids[person], candidate.probability, band, explanation, records)
             )
     return out
+
+
+def _explanations(
+    mpi: MasterPersonIndex, chosen: list[Candidate], best_records: list[tuple[str, str]]
+) -> list[Explanation]:
+    """:func:`explain_row` of candidates, their scores read at once when they share them."""
+    scores = chosen[0]._scores
+    if any(candidate._scores is not scores for candidate in chosen):
+        return [
+            _explanation(mpi, c._scores, c._index, ref)
+            for c, ref in zip(chosen, best_records, strict=True)
+        ]
+    scorer = mpi._need_scorer()
+    labels, names, prior = scorer.level_labels, scorer.comparison_names, scorer.prior_weight
+    at = [candidate._index for candidate in chosen]
+    return [
+        Explanation(
+            prior,
+            tuple(
+                (name, labels[j][level], weight)
+                for j, (name, level, weight) in enumerate(zip(names, levels, weights, strict=True))
+            ),
+            match_weight,
+            probability,
+            ref,
+        )
+        for levels, weights, match_weight, probability, ref in zip(
+            scores.levels[at].tolist(),
+            scores.field_weights[at].tolist(),
+            scores.weight[at].tolist(),
+            scores.probability[at].tolist(),
+            best_records,
+            strict=True,
+        )
+    ]
 
 
 def _first(item: tuple[Any, ...]) -> Any:

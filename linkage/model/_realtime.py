@@ -46,6 +46,21 @@ class _Tables:
         self.min_frequency = model.tf_min_frequency
         #: (column, frequency) -> tf_adjustment of that one frequency
         self.deltas: dict[tuple[int, float], float] = {}
+        #: the float32 field weights (as field_weights gives them), held as float64
+        self.rounded = padded.astype(np.float32).astype(np.float64)
+        #: (column, frequency) -> the float32 field weight of level 1 adjusted by its delta
+        self.adjusted: dict[tuple[int, float], float] = {}
+
+    def adjusted_exact(self, j: int, frequency: float) -> float:
+        """Level 1's float32 field weight of column ``j`` plus the delta, in float32."""
+        key = (j, frequency)
+        found = self.adjusted.get(key)
+        if found is None:
+            if len(self.adjusted) >= _DELTAS:
+                self.adjusted.clear()
+            weight = np.float32(self.padded[j, 1]) + np.float32(self.delta(j, frequency))
+            found = self.adjusted[key] = float(weight)
+        return found
 
     def delta(self, j: int, frequency: float) -> float:
         key = (j, frequency)
@@ -148,14 +163,14 @@ def hit_scores(
     weight = per_field.cumsum(axis=1)[:, -1] + tables.prior_weight
     if math.isnan(weight.sum()):  # an unknown level (NaN entry): the model's own errors
         return _as_float64(pair_scores(model, gamma, _tf_arrays(n, hits)))
-    field_weights = per_field.astype(np.float32)
+    field_weights = tables.rounded[tables.columns, gamma]
     for name, (frequency, rows) in hits.items():
         if rows and frequency == frequency:  # unknown frequencies: no change (not even -0.0)
             j = tables.tf_column[name]
-            delta = tables.delta(j, frequency)
-            field_weights[rows, j] += np.float32(delta)
-            weight[rows] += delta
-    return field_weights.astype(np.float64), weight, match_probability(weight)
+            # every row here is at level 1: one adjusted float32 weight for all of them
+            field_weights[rows, j] = tables.adjusted_exact(j, frequency)
+            weight[rows] += tables.delta(j, frequency)
+    return field_weights, weight, match_probability(weight)
 
 
 def _as_float64(scored: Scored) -> tuple[FloatArray, FloatArray, FloatArray]:
