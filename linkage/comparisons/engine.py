@@ -11,6 +11,13 @@ compares codes per record pair; string levels score each distinct unequal value
 pair once and gather the result back. Cross-field levels (swapped names,
 aliases) are applied last, per record pair; see :mod:`linkage.comparisons.cross`
 for the override rule. Pairs are processed in chunks to bound memory.
+
+Over the whole call, a one-key-column comparison (names) is evaluated once per
+distinct value pair (:mod:`~linkage.comparisons._distinct_pairs`), and a
+Jaro-Winkler level whose column's value pairs repeat (addresses) is scored once per
+distinct unordered value pair (:func:`_call_scores`), skipping the pairs a bound
+from character counts rules out (:mod:`~linkage.comparisons._jaro_bound`). Large
+calls evaluate their comparisons on two threads (:mod:`~linkage.comparisons._parallel`).
 """
 
 from __future__ import annotations
