@@ -379,7 +379,12 @@ class Store:
             "UPDATE OR REPLACE reviews SET other_person_id = ? WHERE other_person_id = ?",
             (event.survivor_person_id, event.merged_person_id),
         )
-        self._write("DELETE FROM reviews WHERE person_id = other_person_id")
+        # the updates can only pair the survivor with itself (no other flag is ever a self-pair);
+        # ``WHERE person_id = other_person_id`` scanned every flag on every merge
+        self._write(
+            "DELETE FROM reviews WHERE person_id = ? AND other_person_id = ?",
+            (event.survivor_person_id, event.survivor_person_id),
+        )
         self._write("DELETE FROM persons WHERE person_id = ?", (event.merged_person_id,))
 
     def merges(self) -> list[MergeEvent]:

@@ -161,3 +161,22 @@ def test_committed_reads_do_not_wait_for_the_writer(store: Store) -> None:
     committed = store.get_committed_record("police", "r2")
     assert committed is not None
     assert committed.attributes == {"given_name": "Bo"}
+
+
+def test_merge_of_flagged_pair_drops_the_self_flag_only(store: Store) -> None:
+    with store.transaction():
+        for pid, rid in (("P1", "a"), ("P2", "b"), ("P3", "c"), ("P4", "d")):
+            store.add_person(pid, store.next_seq())
+            store.put_record(_rec(rid, pid))
+        store.add_review(ReviewFlag("P1", "P2", 0.7, "police", "b"))  # becomes P1-P1
+        store.add_review(ReviewFlag("P2", "P3", 0.6, "police", "c"))
+        store.add_review(ReviewFlag("P3", "P4", 0.6, "police", "d"))  # untouched
+        store.set_person([("police", "b")], "P1")
+        store.add_merge(MergeEvent("P1", "P2", 0.99, "police", "b", 1.0))
+    assert {(f.person_id, f.other_person_id) for f in store.reviews()} == {
+        ("P1", "P3"),
+        ("P3", "P1"),
+        ("P3", "P4"),
+        ("P4", "P3"),
+    }
+    assert store.check_consistency() == []
