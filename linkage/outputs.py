@@ -31,6 +31,9 @@ OUTPUT_FILES = (
     "summary.json",
 )
 FRAMES = ("pairs", "clusters", "review", "merges")
+#: zstd at level 1 rather than polars' 3: the four 1M-run files took 1.40 -> 1.17 s CPU
+#: for 48.6 -> 49.6 MB (median of 5); the statistics stay (readers filter on them)
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
 
 
 class OutputWriter:
@@ -54,7 +57,7 @@ class OutputWriter:
             msg = f"unexpected or repeated output frame {name!r}"
             raise ValueError(msg)
         path = self._staging / f"{name}.parquet"
-        self._writes[name] = self._pool.submit(frame.write_parquet, path)
+        self._writes[name] = self._pool.submit(frame.write_parquet, path, **PARQUET_OPTIONS)
 
     def finish(self, result: LinkageResult) -> Path:
         """Write what was not handed over yet, the model and the summary; move all into place."""
