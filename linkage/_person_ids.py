@@ -147,14 +147,14 @@ def _hex_ids(seeds: pl.Series) -> pl.Series:
     order = np.argsort(-lengths, kind="stable")  # longest first: live rows are a prefix
     starts, lengths = offsets[:-1][order], lengths[order]
     width = int(lengths[0])
-    data = np.append(data, np.zeros(width, dtype=np.uint8))
-    matrix = data[starts[:, None] + np.arange(width)]
     live = np.searchsorted(-lengths, -np.arange(width), side="left")  # rows longer than col
     digest = np.full(len(starts), _FNV_OFFSET, dtype=np.uint64)
-    for col in range(width):
-        head = digest[: live[col]]
-        np.bitwise_xor(head, matrix[: live[col], col], out=head)
+    at = starts.copy()
+    for col in range(width):  # the col-th byte of the live rows: one contiguous gather each
+        head, byte_at = digest[: live[col]], at[: live[col]]
+        np.bitwise_xor(head, data[byte_at], out=head)
         np.multiply(head, _FNV_PRIME, out=head)
+        byte_at += 1
     digest[order] = digest.copy()
     for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):  # murmur3 finaliser
         digest = (digest ^ (digest >> np.uint64(33))) * np.uint64(multiplier)
