@@ -23,6 +23,8 @@ from linkage.comparisons._table import BoolArray
 PREFIX_BOOST = 0.4
 #: Counts are kept for values of at most this many distinct (ASCII) characters.
 MAX_ALPHABET = 64
+#: Values counted per step (bounds the counting's temporaries to a few MiB).
+BLOCK_VALUES = 16_384
 #: Rounding allowance: a pair is skipped only when its bound is this far below the cutoff.
 SLACK = 1e-9
 
@@ -53,11 +55,17 @@ def character_counts(codes: FrameCodes, column: str) -> Counts | None:
         letter = np.zeros(256, dtype=np.int64)
         letter[used] = np.arange(len(used))
         lengths = np.diff(offsets)
-        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        flat = np.bincount(owner * len(used) + letter[data], minlength=n * len(used))
-        if flat.max(initial=0) > 255:
-            return None
-        return flat.astype(np.uint8).reshape(n, len(used)), lengths.astype(np.float64)
+        width = len(used)
+        histogram = np.empty((n, width), dtype=np.uint8)
+        for start in range(0, n, BLOCK_VALUES):  # bincount's int64 output, a block at a time
+            stop = min(start + BLOCK_VALUES, n)
+            owner = np.repeat(np.arange(stop - start, dtype=np.int64), lengths[start:stop])
+            chars = letter[data[offsets[start] - offsets[0] : offsets[stop] - offsets[0]]]
+            flat = np.bincount(owner * width + chars, minlength=(stop - start) * width)
+            if flat.max(initial=0) > 255:
+                return None
+            histogram[start:stop] = flat.reshape(stop - start, width)
+        return histogram, lengths.astype(np.float64)
 
     result: Counts | None = codes.memo(("character_counts", column), build)
     return result

@@ -113,8 +113,11 @@ def test_unordered_distinct_pairs(hash_max: int, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize("high", [50, 2**40, 2**62])  # packed with positions, or argsort
-def test_sort_order_sorts_the_keys(high: int) -> None:
+def test_sort_with_sorts_the_keys_and_carries_their_positions(high: int) -> None:
     keys = np.random.default_rng(high % 97).integers(0, high, 10_000).astype(np.int64)
-    order = _distinct_pairs._sort_order(keys)
-    assert sorted(order.tolist()) == list(range(len(keys)))
-    np.testing.assert_array_equal(keys[order], np.sort(keys))
+    positions = np.sort(np.random.default_rng(1).choice(10**6, 10_000, replace=False))
+    got, at = _distinct_pairs._sort_with(keys.copy(), positions.astype(np.uint32))
+    np.testing.assert_array_equal(got, np.sort(keys))
+    np.testing.assert_array_equal(np.sort(at), positions)
+    by_position = dict(zip(positions.tolist(), keys.tolist(), strict=True))
+    assert [by_position[p] for p in at.tolist()] == got.tolist()

@@ -63,3 +63,14 @@ def test_value_scores_equal_with_and_without_the_bound(words: list[str]) -> None
 def test_no_counts_for_non_ascii_large_alphabets_or_long_runs(words: list[str]) -> None:
     codes = FrameCodes(pl.DataFrame({"v": words}))
     assert _jaro_bound.character_counts(codes, "v") is None
+
+
+def test_counts_in_blocks_equal_counts_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = ["SMITH", "SMYTHE", "JONES", "LI", "O BRIEN", "SMITH JONES", "AA", "ZZZ 12"]
+    whole = _jaro_bound.character_counts(FrameCodes(pl.DataFrame({"v": words})), "v")
+    monkeypatch.setattr(_jaro_bound, "BLOCK_VALUES", 3)
+    blocks = _jaro_bound.character_counts(FrameCodes(pl.DataFrame({"v": words})), "v")
+    assert whole is not None and blocks is not None
+    np.testing.assert_array_equal(whole[0], blocks[0])
+    np.testing.assert_array_equal(whole[1], blocks[1])
+    assert whole[0].sum() == sum(len(w) for w in words)
