@@ -70,7 +70,8 @@ def test_counts_in_blocks_equal_counts_at_once(monkeypatch: pytest.MonkeyPatch) 
     whole = _jaro_bound.character_counts(FrameCodes(pl.DataFrame({"v": words})), "v")
     monkeypatch.setattr(_jaro_bound, "BLOCK_VALUES", 3)
     blocks = _jaro_bound.character_counts(FrameCodes(pl.DataFrame({"v": words})), "v")
-    assert whole is not None and blocks is not None
+    assert whole is not None
+    assert blocks is not None
     np.testing.assert_array_equal(whole[0], blocks[0])
     np.testing.assert_array_equal(whole[1], blocks[1])
     assert whole[0].sum() == sum(len(w) for w in words)
