@@ -170,21 +170,22 @@ def link(
     std = _narrow(std, (*_LATER_COLUMNS, *sorted(needed)))
     with timer.phase("compare"):
         vectors = compare(std, left, right, comparisons)
-    with timer.phase("train"):
-        if model is None:
-            random_gamma = random_pair_levels(std, comparisons, settings)
+    # one after the other on a second thread, beside the single-threaded numpy of EM,
+    # scoring and clustering: record-level codes, the pairs frame (then its file), the
+    # best threshold
+    with ThreadPoolExecutor(max_workers=1) as background:
+        with timer.phase("train"):
+            if model is None:
+                random_gamma = random_pair_levels(std, comparisons, settings)
             # the standardised columns go before EM (the run's peak memory at 1M)
             std = _later_columns(std)
-            model = fit(
-                std, vectors, random_gamma, comparisons, settings, block_report, left, right
-            )
-            timer.note("train", f"prior {model.prior:.4g}")
-        std = _later_columns(std)
-    # one after the other on a second thread, beside the single-threaded numpy of scoring
-    # and clustering: record-level codes, the pairs frame (then its file), the best threshold
-    with ThreadPoolExecutor(max_workers=1) as background:
-        with timer.phase("score"):
             records = background.submit(record_codes, std)
+            if model is None:
+                model = fit(
+                    std, vectors, random_gamma, comparisons, settings, block_report, left, right
+                )
+                timer.note("train", f"prior {model.prior:.4g}")
+        with timer.phase("score"):
             weight, probability, household = score_pairs(model, vectors)
             links = int((probability >= settings.match_threshold).sum() - household.sum())
             timer.note(
