@@ -22,7 +22,7 @@ from typing import Any
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from linkage.comparisons._prepared import PreparedCandidates, PreparedRows
+from linkage.comparisons._prepared import PreparedCandidates, PreparedRows, value_memo
 from linkage.comparisons.cross import AliasLevel, NameInOtherFieldLevel, SwappedNamesLevel
 from linkage.comparisons.date_levels import (
     DateOneDigitLevel,
@@ -94,27 +94,6 @@ def _exact(columns: Sequence[str], combine: Callable[[Any], bool]) -> Kernel:
     return every if combine is all else some
 
 
-_MISSING: Any = object()
-#: Distinct values per derived-key cache; a full cache is emptied (values recur in bursts).
-_MEMO_SIZE = 1 << 16
-
-
-def _memo(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``build`` cached by value across queries: names and dates recur, rows rarely do."""
-    table: dict[Any, Any] = {}
-    get = table.get
-
-    def key(value: Any) -> Any:
-        found = get(value, _MISSING)
-        if found is _MISSING:
-            if len(table) >= _MEMO_SIZE:
-                table.clear()
-            found = table[value] = build(value)
-        return found
-
-    return key
-
-
 def _derived_exact(column: str, transform: Callable[[str], Any]) -> Kernel:
     """Equal after ``transform`` (``None``: no key) of each present value."""
 
@@ -171,7 +150,7 @@ def _tokens(level: TokenOverlapLevel) -> Callable[[str], Any]:
 
 def _token_overlap(level: TokenOverlapLevel, column: str) -> Kernel:
     tokens = _tokens(level)
-    tokens_of = _memo(tokens)
+    tokens_of = value_memo(tokens)
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)
@@ -265,7 +244,7 @@ def _one_digit_apart(mine: int, other: int, transpositions: bool) -> bool:
 
 
 def _one_digit(column: str, transpositions: bool) -> Kernel:
-    bcd_of = _memo(_bcd)
+    bcd_of = value_memo(_bcd)
 
     def kernel(query: Query, cands: PreparedCandidates, todo: list[int]) -> list[int]:
         value = query.get(column)

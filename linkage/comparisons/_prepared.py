@@ -142,3 +142,24 @@ class PreparedRows:
                 return None if found is None else list(pick(found))
 
         return PreparedCandidates(n, {}, column, rows=rows, store=self)
+
+
+_MISSING: Any = object()
+#: Distinct values per derived-key cache; a full cache is emptied (values recur in bursts).
+_MEMO_SIZE = 1 << 16
+
+
+def value_memo(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``build`` cached by value across queries: names and dates recur, rows rarely do."""
+    table: dict[Any, Any] = {}
+    get = table.get
+
+    def key(value: Any) -> Any:
+        found = get(value, _MISSING)
+        if found is _MISSING:
+            if len(table) >= _MEMO_SIZE:
+                table.clear()
+            found = table[value] = build(value)
+        return found
+
+    return key
