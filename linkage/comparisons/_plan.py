@@ -166,14 +166,18 @@ def _levels(plan: _ComparisonPlan, query: dict[str, Any], cands: PreparedCandida
                     out[i] = number
                 elif v is not None:
                     remaining.append(i)
-        else:
-            at = plan.null_columns.index(column)
-            every = len(plan.null_columns)
-            lists = [cands.values(c) for c in plan.null_columns]
-            for i, row in enumerate(zip(*lists, strict=True)):
-                if row[at] == value:
+        else:  # undecided: any null column present (the exact one tested first)
+            others = [cands.values(c) for c in plan.null_columns if c != column]
+            other = others[0] if len(others) == 1 else None
+            for i, v in enumerate(cands.values(column)):
+                if v == value:
                     out[i] = number
-                elif row.count(None) != every:
+                elif v is not None:
+                    remaining.append(i)
+                elif other is not None:
+                    if other[i] is not None:
+                        remaining.append(i)
+                elif any(values[i] is not None for values in others):
                     remaining.append(i)
         steps = steps[1:]
     elif all(query.get(c) is None for c in plan.null_columns):
