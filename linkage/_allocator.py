@@ -30,16 +30,29 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from collections.abc import Sequence
 
 JEMALLOC_CONF = "muzzy_decay_ms:0"
+#: a batch ``link`` run also shares jemalloc arenas: one per four cores (jemalloc's
+#: default is four per core), so memory one thread frees is reused by the others. 1M
+#: run, 4 alternated runs each (2 cores, load 2-5): peak RSS 1,336-1,369 -> 1,179-1,230
+#: MiB, minor page faults 1.15-1.26M -> 0.85-0.89M, wall median 13.86 -> 13.67 s
+BATCH_JEMALLOC_CONF = f"{JEMALLOC_CONF},narenas:{max(1, (os.cpu_count() or 1) // 4)}"
 _M_ARENA_MAX = -8  # glibc mallopt parameters
 _M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 << 20
 
 
-def configure_jemalloc() -> None:
-    """Release jemalloc's purged pages at once, unless the environment configures it."""
-    os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+def configure_jemalloc(argv: Sequence[str] | None = None) -> None:
+    """Release jemalloc's purged pages at once, unless the environment configures it.
+
+    For the batch ``link`` command (the command line's first argument, ``argv``
+    defaulting to ``sys.argv``), also :data:`BATCH_JEMALLOC_CONF`: a long-running
+    service with many threads keeps jemalloc's arenas.
+    """
+    argv = sys.argv if argv is None else argv
+    batch = len(argv) > 1 and argv[1] == "link"
+    os.environ.setdefault("_RJEM_MALLOC_CONF", BATCH_JEMALLOC_CONF if batch else JEMALLOC_CONF)
 
 
 def limit_malloc_arenas(arenas: int = 2) -> bool:
