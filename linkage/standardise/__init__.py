@@ -15,7 +15,8 @@ Bad values never raise; they become null.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -128,6 +129,21 @@ def _text(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else str(value)
 
 
+def _through(memo: Callable[[str], Any], func: Callable[[None], Any], value: Any) -> Any:
+    """``func`` of a record value through a memo of it (the memo takes text only)."""
+    text = _text(value)
+    return func(None) if text is None else memo(text)
+
+
+_STREET_MEMO = names.memoised(addresses.address_parts)
+
+
+@functools.lru_cache(maxsize=1)
+def _dob_memo(today: dt.date) -> Callable[[str], Any]:
+    """Dates of birth as :func:`dates.parse_dob` reads them today: a new memo each day."""
+    return names.memoised(functools.partial(dates.parse_dob, today=today))
+
+
 def standardise_record(
     record: Mapping[str, Any], *, today: dt.date | None = None
 ) -> dict[str, Any]:
@@ -142,18 +158,22 @@ def standardise_record(
         :func:`standardise` for this record (dates as ``datetime.date``).
     """
     get = record.get
-    given = names.given_parts(_text(get("given_name")))
-    family = names.family_parts(_text(get("family_name")))
+    given = _through(names.GIVEN_MEMO, names.given_parts, get("given_name"))
+    family = _through(names.FAMILY_MEMO, names.family_parts, get("family_name"))
     raw_aliases = get("aliases")
     if isinstance(raw_aliases, str):
         raw_aliases = [raw_aliases]
     aliases = None if raw_aliases is None else [_text(a) for a in raw_aliases]
-    dob = dates.parse_dob(_text(get("dob")), today)
-    street = addresses.address_parts(_text(get("street")))
+    raw_dob = _text(get("dob"))
+    if today is None and raw_dob is not None:
+        dob = _dob_memo(dt.date.today())(raw_dob)
+    else:
+        dob = dates.parse_dob(raw_dob, today)
+    street = _through(_STREET_MEMO, addresses.address_parts, get("street"))
     out: dict[str, Any] = {
         "given_std": given[0],
         "given_first": given[1],
-        "middle_std": names.standardise_name(_text(get("middle_name"))),
+        "middle_std": _through(names.MIDDLE_MEMO, names.middle_parts, get("middle_name"))[0],
         "family_std": family[0],
         "family_first": family[1],
         "family_last": family[2],

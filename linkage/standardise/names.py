@@ -158,13 +158,14 @@ _MEMO_ROWS = 65_536
 _MEMO_SIZE = 100_000
 
 
-def _middle_parts(value: str) -> tuple[str | None]:
+def middle_parts(value: str | None) -> tuple[str | None]:
     return (standardise_name(value),)
 
 
-def _memoised(func: Callable[[str], Sequence[Any]]) -> Callable[[str], Sequence[Any]]:
+def memoised(func: Callable[[str], Sequence[Any]]) -> Callable[[str], Sequence[Any]]:
     """``func`` remembering its results: the names of one group recur in the next (a
-    group of 4096 spends ~15 ms in the name functions, mostly on names seen before)."""
+    group of 4096 spends ~15 ms in the name functions, mostly on names seen before),
+    and real-time queries repeat names, streets and dates."""
     memo: dict[str, Sequence[Any]] = {}
 
     def remembered(value: str) -> Sequence[Any]:
@@ -179,9 +180,9 @@ def _memoised(func: Callable[[str], Sequence[Any]]) -> Callable[[str], Sequence[
     return remembered
 
 
-_GIVEN_MEMO = _memoised(given_parts)
-_FAMILY_MEMO = _memoised(family_parts)
-_MIDDLE_MEMO = _memoised(_middle_parts)
+GIVEN_MEMO = memoised(given_parts)
+FAMILY_MEMO = memoised(family_parts)
+MIDDLE_MEMO = memoised(middle_parts)
 
 
 def name_columns(frame: pl.DataFrame) -> list[pl.Series]:
@@ -191,13 +192,13 @@ def name_columns(frame: pl.DataFrame) -> list[pl.Series]:
     frame computes each of its distinct names once anyway and keeps no memo.
     """
     small = frame.height <= _MEMO_ROWS
-    given_of = _GIVEN_MEMO if small else given_parts
-    family_of = _FAMILY_MEMO if small else family_parts
+    given_of = GIVEN_MEMO if small else given_parts
+    family_of = FAMILY_MEMO if small else family_parts
     given = map_distinct(as_text(frame["given_name"]), given_of, GIVEN_SCHEMA)
     family = map_distinct(as_text(frame["family_name"]), family_of, FAMILY_SCHEMA)
     middle = map_distinct(
         as_text(frame["middle_name"]),
-        _MIDDLE_MEMO if small else _middle_parts,
+        MIDDLE_MEMO if small else middle_parts,
         {"middle_std": pl.Utf8()},
     )
     return [*given.get_columns(), *middle.get_columns(), *family.get_columns(), _aliases(frame)]

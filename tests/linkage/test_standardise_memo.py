@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
-from linkage.standardise import names
+from linkage.generate import generate
+from linkage.standardise import names, standardise_record
 
 
 def _frame(given: list[str | None]) -> pl.DataFrame:
@@ -38,6 +41,14 @@ def test_memoised_name_columns_equal_fresh(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_a_full_memo_starts_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(names, "_MEMO_SIZE", 2)
-    remembered = names._memoised(names.given_parts)
+    remembered = names.memoised(names.given_parts)
     for value in ("Ann", "Bob", "Cy", "Ann"):
         assert remembered(value) == names.given_parts(value)
+
+
+def test_standardise_record_through_memos_equals_fresh() -> None:
+    """Names, streets and dates of birth come from memos on a second call: same values."""
+    records = generate(300, seed=12).drop("true_person_id").to_dicts()
+    fresh = [standardise_record(r, today=dt.date.today()) for r in records]  # no memo
+    assert [standardise_record(r) for r in records] == fresh  # memos filled
+    assert [standardise_record(r) for r in records] == fresh  # memos read
