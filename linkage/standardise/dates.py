@@ -129,6 +129,8 @@ def parse_dob(value: str | None, today: dt.date | None = None) -> DateParts:
     month = month or None
     day = day if month else None
     day = day or None
+    if len(groups["y"]) == 2 and (year % 100, month, day) == (0, 1, 1):
+        return _MISSING  # 01/01/00: the 1900-01-01 placeholder in two digits
     return _check(year, month, day, today)
 
 
@@ -204,7 +206,9 @@ def _checked(fast: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     """
     two = pl.col("y_text").str.len_bytes() == 2
     short = pl.col("y_text").cast(pl.Int32)
-    pivot = pl.when(short + 2000 <= today.year).then(2000).otherwise(1900)
+    # 01/01/00 is the 1900-01-01 placeholder written with two digits (a sentinel below)
+    placeholder = (short == 0) & (pl.col("m") == 1) & (pl.col("d") == 1)
+    pivot = pl.when((short + 2000 <= today.year) & ~placeholder).then(2000).otherwise(1900)
     year = pl.when(two).then(short + pivot).otherwise(short)
     # month 0 is unknown; the day only counts with a month, and day 0 is unknown
     month = pl.when(pl.col("m") != 0).then(pl.col("m"))

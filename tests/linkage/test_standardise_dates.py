@@ -134,3 +134,17 @@ def test_dob_table_full_dates_and_edges() -> None:
     for row in table.iter_rows():
         assert row[1:] == parse_dob(row[0], TODAY), row[0]
     assert dob_table(pl.Series([], dtype=pl.Utf8), TODAY).height == 0
+
+
+@pytest.mark.parametrize("raw", ["01/01/00", "1/1/00", "1.1.00"])
+def test_two_digit_placeholder_is_missing(raw: str) -> None:
+    """01/01/00 is the 1900-01-01 placeholder written with two digits, not a birth in 2000."""
+    assert parse_dob(raw, TODAY) == (None, None, None, None)
+    table = dob_table(pl.Series([raw]), TODAY)
+    assert table.row(0)[1:] == (None, None, None, None)
+
+
+def test_other_two_digit_new_years_days_are_births() -> None:
+    assert parse_dob("01/01/01", TODAY)[0] == dt.date(2001, 1, 1)
+    assert parse_dob("01/01/2000", TODAY)[0] == dt.date(2000, 1, 1)
+    assert dob_table(pl.Series(["01/01/01"]), TODAY)["dob_date"][0] == dt.date(2001, 1, 1)
