@@ -146,3 +146,24 @@ def distinct_sorted(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+_LABEL_CHUNK = 1 << 20  # pairs per chunk of label gathers
+_INT32_LIMIT = 1 << 31
+
+
+def same_label(
+    labels: npt.NDArray[np.integer[Any]],
+    left: npt.NDArray[np.integer[Any]],
+    right: npt.NDArray[np.integer[Any]],
+) -> npt.NDArray[np.bool_]:
+    """``labels[left] == labels[right]`` in chunks, on ``int32`` labels when they fit: the
+    int64 gathers over all candidate pairs were a late phase's peak (~100 MB at 1M), and
+    they run beside other work."""
+    fits = len(labels) == 0 or (labels.min() >= -_INT32_LIMIT and labels.max() < _INT32_LIMIT)
+    small = labels.astype(np.int32) if fits else labels
+    same = np.empty(len(left), dtype=bool)
+    for start in range(0, len(left), _LABEL_CHUNK):
+        stop = start + _LABEL_CHUNK
+        np.equal(small[left[start:stop]], small[right[start:stop]], out=same[start:stop])
+    return same

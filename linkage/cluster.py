@@ -35,7 +35,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from linkage._dense_codes import distinct_sorted
+from linkage._dense_codes import distinct_sorted, same_label
 from linkage._person_ids import assign_person_ids
 from linkage.errors import InvalidInputError
 
@@ -52,8 +52,6 @@ AnyIntArray = npt.NDArray[np.integer[Any]]
 People = tuple["IntArray", "IntArray", "IntArray"]
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
-_CHUNK = 1 << 20  # pairs per chunk of label gathers
-_INT32_LIMIT = 1 << 31
 
 
 def cluster(
@@ -303,22 +301,8 @@ def refused_pairs(
     lft, rgt, prob = _edges(len(lab), left, right, probability)
     refused = np.zeros(len(prob), dtype=bool)
     linked = np.flatnonzero(prob >= match_threshold)  # a few of the pairs: compare only those
-    refused[linked] = ~_same_cluster(lab, lft[linked], rgt[linked])
+    refused[linked] = ~same_label(lab, lft[linked], rgt[linked])
     return refused
-
-
-def _same_cluster(
-    labels: AnyIntArray, left: AnyIntArray, right: AnyIntArray
-) -> npt.NDArray[np.bool_]:
-    """Whether each pair's records share a label: in chunks, on ``int32`` labels when they
-    fit, so the gathers stay small (they run beside other work)."""
-    fits = len(labels) and labels.min() >= -_INT32_LIMIT and labels.max() < _INT32_LIMIT
-    small = labels.astype(np.int32) if fits else labels
-    same = np.empty(len(left), dtype=bool)
-    for start in range(0, len(left), _CHUNK):
-        stop = start + _CHUNK
-        np.equal(small[left[start:stop]], small[right[start:stop]], out=same[start:stop])
-    return same
 
 
 def review_pairs(
@@ -377,7 +361,7 @@ def cluster_confidence(
     n = len(lab)
     multi = np.bincount(lab)[lab] > 1
     out = np.zeros(n)
-    inside = np.flatnonzero(_same_cluster(lab, lft, rgt))
+    inside = np.flatnonzero(same_label(lab, lft, rgt))
     np.maximum.at(out, lft[inside], prob[inside])
     np.maximum.at(out, rgt[inside], prob[inside])
     # a singleton's pairs all leave its cluster: only its own ends need the maximum

@@ -15,13 +15,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from linkage._dense_codes import dense_codes, distinct_sorted
+from linkage._dense_codes import dense_codes, distinct_sorted, same_label
 from linkage.errors import InvalidInputError
 
 ArrayLike = npt.ArrayLike | pl.Series
 IntArray = npt.NDArray[np.int64]
-_CHUNK = 1 << 20  # pairs per chunk of label gathers
-_INT32_LIMIT = 1 << 31
 _FLOOR = 0.01  # best_threshold_f1 sorts only pairs at or above this when that is provably enough
 
 
@@ -277,7 +275,7 @@ def best_threshold_f1(
         raise InvalidInputError(msg)
     codes, k = _truth_codes(truth)
     true_pairs = _choose2(np.bincount(codes, minlength=k).astype(np.int64))
-    match = _same_label(codes, lft, rgt)
+    match = same_label(codes, lft, rgt)
     total_hits = int(np.count_nonzero(match))
     if len(prob) == 0 or true_pairs == 0 or total_hits == 0:
         return ThresholdF1(threshold=1.0, precision=0.0, recall=0.0, f1=0.0)
@@ -290,21 +288,6 @@ def best_threshold_f1(
         best = _best_threshold(prob, match, true_pairs)
     assert best is not None
     return best
-
-
-def _same_label(
-    codes: IntArray, left: npt.NDArray[np.integer[Any]], right: npt.NDArray[np.integer[Any]]
-) -> npt.NDArray[np.bool_]:
-    """``codes[left] == codes[right]`` in chunks, on ``int32`` codes when they fit: the
-    int64 gathers over all candidate pairs were this function's peak memory (~100 MB at
-    1M), and it runs beside clustering."""
-    fits = len(codes) == 0 or (codes.min() >= 0 and codes.max() < _INT32_LIMIT)
-    small = codes.astype(np.int32) if fits else codes
-    same = np.empty(len(left), dtype=bool)
-    for start in range(0, len(left), _CHUNK):
-        stop = start + _CHUNK
-        np.equal(small[left[start:stop]], small[right[start:stop]], out=same[start:stop])
-    return same
 
 
 def _positions(values: ArrayLike) -> npt.NDArray[np.integer[Any]]:

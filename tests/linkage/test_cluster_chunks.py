@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from linkage import _person_ids, cluster, evaluate
+from linkage import _dense_codes, _person_ids, cluster
 
 
 @pytest.fixture
@@ -23,13 +23,12 @@ def test_chunked_label_comparisons_equal_the_plain_ones(
 ) -> None:
     labels, left, right, probability = pairs
     same = labels[left] == labels[right]
-    monkeypatch.setattr(cluster, "_CHUNK", 7)
-    monkeypatch.setattr(evaluate, "_CHUNK", 7)
+    monkeypatch.setattr(_dense_codes, "_LABEL_CHUNK", 7)
     refused = cluster.refused_pairs(labels, left, right, probability, match_threshold=0.6)
     assert np.array_equal(refused, (probability >= 0.6) & ~same)
-    assert np.array_equal(evaluate._same_label(labels, left, right), same)
+    assert np.array_equal(_dense_codes.same_label(labels, left, right), same)
     wide = labels.astype(np.int64) * (1 << 40)  # labels beyond int32 are compared as they are
-    assert np.array_equal(cluster._same_cluster(wide, left, right), same)
+    assert np.array_equal(_dense_codes.same_label(wide, left, right), same)
 
 
 def test_smallest_keys_by_one_sort_equal_the_grouped_minimum() -> None:
