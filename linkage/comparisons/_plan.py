@@ -285,16 +285,9 @@ def compare_prepared(
     values, columns = level_columns(plan, query, cands)
     gamma = gamma_of(columns, cands.n)
     tf: dict[str, npt.NDArray[np.float32]] = {}
-    nan = np.nan
-    for p, column in zip(plan.comparisons, columns, strict=True):
-        if p.tf_column is not None:
-            value = values.get(p.tf_column)
-            frequencies = (term_frequencies or {}).get(p.name, {})
-            frequency = frequencies.get(value, nan) if value is not None else nan
-            # one conversion of a list: cheaper than np.full and a masked store on few rows
-            tf[p.name] = np.array(
-                [frequency if level == 1 else nan for level in column], dtype=np.float32
-            )
+    for name, (frequency, hits) in tf_hits(plan, values, columns, term_frequencies).items():
+        tf[name] = np.full(cands.n, np.nan, dtype=np.float32)
+        tf[name][hits] = frequency
     return ComparisonVectors(gamma=gamma, tf=tf, names=plan.names)
 
 
