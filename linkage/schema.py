@@ -16,7 +16,6 @@ number, the agency's own person number) and, when known, ``true_person_id``
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -215,26 +214,10 @@ def to_canonical(
         msg = f"{source}: record_id {dupes['record_id'][0]!r} appears more than once"
         raise InvalidInputError(msg, field="record_id")
     if mapping.dob_format:
-        frame = frame.with_columns(dates_in_format(pl.col("dob"), mapping.dob_format).alias("dob"))
+        from linkage.standardise.dates import reformat_dates
+
+        frame = frame.with_columns(reformat_dates(pl.col("dob"), mapping.dob_format).alias("dob"))
     return frame
-
-
-def dates_in_format(expr: pl.Expr, fmt: str, today: dt.date | None = None) -> pl.Expr:
-    """Dates of birth in one strptime format as ISO text; null where a value does not parse.
-
-    A two-digit year (``%y``) is the latest such year not after ``today``: strptime reads
-    ``45`` as 2045, a date of birth means 1945. ``01/01/00`` is then missing, as the
-    standardiser treats 1900-01-01: it is that placeholder written with two digits.
-    """
-    from linkage.standardise.dates import reformat_dates
-
-    if "%y" not in fmt:
-        return reformat_dates(expr, fmt)
-    date = expr.str.to_date(fmt, strict=False)
-    future = date > (today or dt.date.today())
-    date = pl.when(future).then(date.dt.offset_by("-100y")).otherwise(date)
-    placeholder = (date.dt.year() % 100 == 0) & (date.dt.month() == 1) & (date.dt.day() == 1)
-    return pl.when(~placeholder).then(date).dt.to_string("%Y-%m-%d")
 
 
 def _text(raw: pl.DataFrame, column: str) -> pl.Expr:

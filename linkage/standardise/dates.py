@@ -251,14 +251,26 @@ def _checked(fast: pl.DataFrame, today: dt.date) -> pl.DataFrame:
     )
 
 
-def reformat_dates(expr: pl.Expr, fmt: str) -> pl.Expr:
+def reformat_dates(expr: pl.Expr, fmt: str, today: dt.date | None = None) -> pl.Expr:
     """Parse dates with one fixed strptime format and return ISO text.
+
+    A two-digit year (``%y``) follows :func:`parse_dob`: 20yy unless that is after this
+    year, else 19yy (strptime alone reads ``45`` as 2045), and ``01/01/00`` is the
+    1900-01-01 placeholder, so missing.
 
     Args:
         expr: a text expression.
         fmt: a strptime format such as ``"%d/%m/%Y"``.
+        today: the reference date for two-digit years (default: today).
 
     Returns:
         An expression of ``yyyy-mm-dd`` text; null where the value does not parse.
     """
-    return expr.str.to_date(fmt, strict=False).dt.to_string("%Y-%m-%d")
+    date = expr.str.to_date(fmt, strict=False)
+    if "%y" in fmt:
+        short, month, day = date.dt.year() % 100, date.dt.month(), date.dt.day()
+        this_year = (today or dt.date.today()).year
+        year = pl.when(short + 2000 <= this_year).then(short + 2000).otherwise(short + 1900)
+        placeholder = (short == 0) & (month == 1) & (day == 1)
+        date = pl.when(~placeholder).then(pl.date(year, month, day))
+    return date.dt.to_string("%Y-%m-%d")
